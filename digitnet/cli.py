@@ -1,0 +1,158 @@
+"""The command line: `python -m digitnet train ...` and `python -m digitnet predict ...`."""
+
+import argparse
+import json
+import sys
+import time
+
+from .errors import DigitnetError, Diverged, EmptyImage, ImageError
+from .settings import MAX_EPOCHS, Settings
+
+DEFAULTS = Settings()
+BAR_AFTER = 0.5  # seconds into an epoch before a progress bar is worth drawing
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m digitnet", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a model and print the lesson's table")
+    train.add_argument("--model", choices=("linear", "mlp"), default=DEFAULTS.model)
+    train.add_argument(
+        "--digits", nargs="+", default=[str(d) for d in DEFAULTS.digits], metavar="D",
+        help="two digits, the second being label 1 (default: 2 6), or 'all'",
+    )
+    train.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help=f"1 to {MAX_EPOCHS}")
+    train.add_argument("--lr", type=float, default=DEFAULTS.lr, help="learning rate")
+    train.add_argument("--bs", type=int, default=DEFAULTS.bs, help="batch size")
+    train.add_argument("--loss", choices=("mnist", "bce"), default=DEFAULTS.loss)
+    train.add_argument("--opt", choices=("sgd", "momentum", "adam"), default=DEFAULTS.opt)
+    train.add_argument("--no-shuffle", dest="shuffle", action="store_false")
+    train.add_argument("--augment", action="store_true", help="random shifts and turns of each batch")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--hidden", type=int, nargs="+", default=list(DEFAULTS.hidden), metavar="N")
+    train.add_argument("--init", choices=("scaled", "randn"), default=DEFAULTS.init)
+    train.add_argument("--data", help="MNIST IDX files or an mnist_png folder (default: $DIGITNET_DATA, else assets/)")
+    train.add_argument("--save", metavar="FILE", help="save the trained model (.safetensors)")
+    train.add_argument("--json", action="store_true", help="one JSON object per line")
+    train.set_defaults(command_parser=train)
+
+    predict = commands.add_parser("predict", help="classify images of handwritten digits")
+    predict.add_argument("--model", required=True, metavar="FILE", help="a model file saved by train")
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="png or jpg files")
+    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return train(args) if args.command == "train" else predict(args)
+    except DigitnetError as exc:
+        print(f"digitnet: {exc}", file=sys.stderr)
+        return 2
+
+
+def train(args) -> int:
+    from .data import load_dataset
+    from .learner import EpochResult, Run
+    from .modelfile import save_model
+
+    try:
+        settings = Settings(
+            model=args.model, digits=" ".join(args.digits), lr=args.lr, bs=args.bs, epochs=args.epochs,
+            loss=args.loss, opt=args.opt, shuffle=args.shuffle, augment=args.augment, seed=args.seed,
+            hidden=tuple(args.hidden), init=args.init,
+        ).checked()
+    except DigitnetError as exc:
+        args.command_parser.error(str(exc))
+    data = load_dataset(settings.digits, args.data)
+    run = Run(settings, data)
+    if not data.binary:
+        print("note: ten digits are trained with cross-entropy; --loss does not apply", file=sys.stderr)
+    if not args.json:
+        print(f"{data}\n{run.settings.describe()}, seed {run.settings.seed}")
+        print(f"{'epoch':>5}  {'train_loss':>10}  {'valid_loss':>10}  {'accuracy':>8}  {'time':>7}")
+    started, error = time.perf_counter(), None
+    epoch_start = started
+    try:
+        for event in run.fit():
+            if isinstance(event, EpochResult):
+                _clear_bar()
+                if args.json:
+                    print(json.dumps(event.to_dict()), flush=True)
+                else:
+                    print(
+                        f"{event.epoch:>5}  {event.train_loss:>10.6f}  {event.valid_loss:>10.6f}  "
+                        f"{event.accuracy:>8.4f}  {event.seconds:>6.2f}s",
+                        flush=True,
+                    )
+                epoch_start = time.perf_counter()
+            elif time.perf_counter() - epoch_start > BAR_AFTER:
+                _draw_bar(event)
+    except Diverged as exc:
+        error = str(exc)
+    except KeyboardInterrupt:
+        pass  # stopped between batches: keep, report and save what was learned
+    _clear_bar()
+    metrics = {"accuracy": None, "valid_loss": None} if error else run.metrics()
+    summary = {
+        "done": error is None, "n_train": len(data.train_x), "n_valid": len(data.valid_x),
+        "accuracy": metrics["accuracy"], "valid_loss": metrics["valid_loss"], "epochs": len(run.history),
+        "seconds": round(time.perf_counter() - started, 3), "stopped": run.status == "stopped",
+        "settings": run.settings.to_dict(),
+    }
+    if error:
+        summary["error"] = error
+    elif args.save:
+        summary["saved"] = str(save_model(args.save, run.model, run.settings, metrics))
+    if args.json:
+        print(json.dumps(summary), flush=True)
+    elif error is None:
+        print(f"{run.status}: validation accuracy {metrics['accuracy']:.4f} after {len(run.history)} epochs")
+        if args.save:
+            print(f"saved {summary['saved']}")
+    if error:
+        print(f"digitnet: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def predict(args) -> int:
+    from .modelfile import read_model_file
+    from .predict import classify
+    from .preprocess import open_image, preprocess
+
+    saved = read_model_file(args.model)
+    status = 0
+    for path in args.images:
+        try:
+            answer = classify(saved.model, preprocess(open_image(path)), saved.settings.digits)
+            row = {"file": path, "digit": answer.digit, "probability": round(answer.probability, 4)}
+            text = f"{path}: {answer.digit} (probability {answer.probability:.3f})"
+        except EmptyImage as exc:
+            row, text = {"file": path, "digit": None, "reason": str(exc)}, f"{path}: no digit ({exc})"
+        except (ImageError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            status = 2
+            reason = str(exc) if isinstance(exc, ImageError) else f"cannot open ({exc.strerror})"
+            row, text = {"file": path, "digit": None, "error": reason}, f"{path}: {reason}"
+            if not args.json:
+                print(f"digitnet: {text}", file=sys.stderr)
+                continue
+        print(json.dumps(row) if args.json else text, flush=True)
+    return status
+
+
+def _draw_bar(event, width: int = 30) -> None:
+    if sys.stderr.isatty():
+        done = round(width * event.batch / event.n_batches)
+        bar = "#" * done + "." * (width - done)
+        sys.stderr.write(f"\r  epoch {event.epoch} [{bar}] {event.batch}/{event.n_batches}  loss {event.loss:.4f}")
+        sys.stderr.flush()
+
+
+def _clear_bar() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()

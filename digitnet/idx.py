@@ -1,0 +1,64 @@
+"""The IDX format MNIST is distributed in: a big-endian header, then raw bytes."""
+
+import gzip
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataError
+
+UBYTE = 0x08
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_BYTES = 256 * 1024 * 1024  # far above MNIST's 47 MB; refuses a gzip bomb
+
+
+def parse_idx(data: bytes, name: str) -> np.ndarray:
+    """The uint8 array stored in IDX bytes; `name` is used in error messages."""
+    if len(data) < 4 or data[:2] != b"\0\0" or data[2] != UBYTE or not 1 <= data[3] <= 3:
+        raise DataError(f"{name}: not an IDX file of unsigned bytes (wrong magic number)")
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise DataError(f"{name}: IDX header is truncated")
+    shape = struct.unpack(f">{ndim}I", data[4:header])
+    if len(data) - header != int(np.prod(shape)):
+        raise DataError(
+            f"{name}: IDX header promises shape {shape} but the file holds "
+            f"{len(data) - header} bytes of data"
+        )
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def format_idx(array: np.ndarray) -> bytes:
+    """IDX bytes for a uint8 array of 1 to 3 dimensions."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = bytes([0, 0, UBYTE, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.tobytes()
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, gunzipped when it is gzip (by content, not by name)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: file is missing") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
+    if data[:2] != GZIP_MAGIC:
+        return data
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            out = stream.read(MAX_BYTES + 1)
+    except (OSError, EOFError, zlib.error):
+        raise DataError(f"{path}: damaged gzip data") from None
+    if len(out) > MAX_BYTES:
+        raise DataError(f"{path}: unpacks to more than {MAX_BYTES} bytes; not MNIST")
+    return out
+
+
+def read_idx(path: Path) -> np.ndarray:
+    return parse_idx(read_bytes(path), str(path))
+

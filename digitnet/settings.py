@@ -1,0 +1,144 @@
+"""Every choice a training run depends on, checked in one place.
+
+The same Settings come from the command line, the app's widgets and a shared URL.
+"""
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+
+from .data import DEFAULT_DIGITS, describe_digits, parse_digits
+from .errors import DigitnetError, SettingsError
+from .losses import BINARY_LOSSES
+from .models import DEFAULT_HIDDEN, INITS, KINDS, check_hidden
+from .optim import OPTIMISERS
+
+MAX_LR = 100.0
+MAX_EPOCHS = 1000
+MAX_SEED = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str = "mlp"
+    digits: tuple[int, ...] = DEFAULT_DIGITS
+    lr: float = 0.003
+    bs: int = 64
+    epochs: int = 5
+    loss: str = "bce"
+    opt: str = "adam"
+    shuffle: bool = True
+    augment: bool = False
+    seed: int | None = None  # None: a fresh random seed, recorded in the run
+    hidden: tuple[int, ...] = DEFAULT_HIDDEN
+    init: str = "scaled"
+
+    def checked(self) -> "Settings":
+        """These settings with digits and sizes normalised; SettingsError names the first bad one."""
+        _choice("model", self.model, KINDS)
+        _choice("loss", self.loss, BINARY_LOSSES)
+        _choice("opt", self.opt, OPTIMISERS)
+        _choice("init", self.init, INITS)
+        for name in ("shuffle", "augment"):
+            if not isinstance(getattr(self, name), bool):
+                raise SettingsError(f"{name} must be true or false; got {getattr(self, name)!r}")
+        lr_is_number = isinstance(self.lr, int | float) and not isinstance(self.lr, bool)
+        if not (lr_is_number and math.isfinite(self.lr) and 0 < self.lr <= MAX_LR):
+            raise SettingsError(f"learning rate must be above 0 and at most {MAX_LR:g}; got {self.lr}")
+        _whole("batch size", self.bs, 1, None)
+        _whole("epochs", self.epochs, 1, MAX_EPOCHS)
+        if self.seed is not None:
+            _whole("seed", self.seed, 0, MAX_SEED)
+        try:
+            digits = parse_digits(self.digits)
+        except DigitnetError as exc:
+            raise SettingsError(str(exc)) from None
+        return replace(self, digits=digits, hidden=check_hidden(self.hidden))
+
+    def replace(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def describe(self) -> str:
+        model = "linear" if self.model == "linear" else "mlp " + "-".join(map(str, self.hidden))
+        loss = "cross-entropy" if len(self.digits) == 10 else self.loss
+        return (
+            f"{model}, {describe_digits(self.digits)}, lr {self.lr:g}, bs {self.bs}, {loss}, "
+            f"{self.opt}, {'shuffled' if self.shuffle else 'unshuffled'}"
+            f"{', augmented' if self.augment else ''}"
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Settings":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known}).checked()
+
+    def to_query(self) -> dict[str, str]:
+        """URL parameters that differ from the defaults."""
+        default = Settings()
+        return {
+            f.name: _to_text(getattr(self, f.name))
+            for f in fields(self)
+            if getattr(self, f.name) != getattr(default, f.name)
+        }
+
+    @classmethod
+    def from_query(cls, params) -> tuple["Settings", list[str]]:
+        """Settings from URL parameters; a bad parameter is skipped and reported, never fatal."""
+        settings, problems = cls(), []
+        types = {f.name: f.default for f in fields(cls)}
+        for name, text in params.items():
+            if name not in types:
+                continue
+            try:
+                candidate = settings.replace(**{name: _from_text(name, text, types[name])})
+                settings = candidate.checked()
+            except (SettingsError, ValueError):
+                problems.append(f"ignored {name}={text!r} from the link")
+        return settings, problems
+
+
+# The lesson's recipe: the from-scratch model, plain SGD at lr 1, mnist_loss, data in class order.
+LESSON = Settings(model="linear", lr=1.0, bs=256, epochs=40, loss="mnist", opt="sgd", shuffle=False)
+RECOMMENDED = Settings()
+
+
+def distinguishing_labels(all_settings: list[Settings]) -> list[str]:
+    """A short label per settings naming only what differs among them: "lr 0.1", "lr 1"."""
+    differing = [
+        f.name for f in fields(Settings)
+        if f.name != "epochs" and len({_to_text(getattr(s, f.name)) for s in all_settings}) > 1
+    ]
+    return [", ".join(f"{name} {_to_text(getattr(s, name))}" for name in differing) for s in all_settings]
+
+
+def _choice(name: str, value, choices) -> None:
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def _whole(name: str, value, low: int, high: int | None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high and value > high):
+        limit = f"from {low} to {high}" if high else f"at least {low}"
+        raise SettingsError(f"{name} must be a whole number {limit}; got {value!r}")
+
+
+def _to_text(value) -> str:
+    if isinstance(value, tuple):
+        return "all" if value == tuple(range(10)) else "-".join(map(str, value))
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _from_text(name: str, text: str, default):
+    if name == "seed":
+        return None if text in ("", "none") else int(text)
+    if isinstance(default, tuple):
+        return text if text == "all" else tuple(int(part) for part in text.split("-"))
+    if isinstance(default, bool):
+        if text.lower() not in ("1", "0", "true", "false"):
+            raise ValueError(text)
+        return text.lower() in ("1", "true")
+    return type(default)(text)
