@@ -1,13 +1,24 @@
-"""digitnet: how a neural net learns, on real MNIST. Start with `make run`."""
+"""digitnet: how a neural net learns, on real MNIST. Start it with `make run`."""
 
 import streamlit as st
 
-from digitnet.data import load_dataset
-from digitnet.models import build_model, count_parameters
+from pages.common import show_link_problems, start_session, sync_url
 
-st.set_page_config(page_title="digitnet", page_icon="✏️")
-st.title("digitnet: how a neural net learns")
-data = load_dataset()
-st.write(f"Dataset: {data}.")
-for kind, name in (("linear", "Linear model, from scratch"), ("mlp", "Three-layer net 784-40-20-1")):
-    st.write(f"- {name}: {count_parameters(build_model(kind)):,} parameters")
+st.set_page_config(page_title="digitnet", page_icon="✏️", layout="wide")
+linked_page = st.query_params.get("page")  # set when a link reached a page before app.py ran
+start_session()  # the first run of a session reads its settings from the URL
+sync_url()  # ... and every run writes them back, so the address is always a shareable link
+pages = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/grid_on:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/weights.py", title="Weights", icon=":material/blur_on:"),
+    st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
+    st.Page("pages/step.py", title="Step through", icon=":material/footprint:"),
+    st.Page("pages/experiments.py", title="Experiments", icon=":material/science:"),
+]
+navigation = st.navigation(pages)
+if linked := [page for page in pages if linked_page and page.url_path == linked_page]:
+    st.switch_page(linked[0])
+show_link_problems()
+navigation.run()

@@ -57,7 +57,7 @@ def main(argv=None) -> int:
 def train(args) -> int:
     from .data import load_dataset
     from .learner import EpochResult, Run
-    from .modelfile import save_model
+    from .modelfile import check_destination, save_model
 
     try:
         settings = Settings(
@@ -67,6 +67,8 @@ def train(args) -> int:
         ).checked()
     except DigitnetError as exc:
         args.command_parser.error(str(exc))
+    if args.save:
+        check_destination(args.save)
     data = load_dataset(settings.digits, args.data)
     run = Run(settings, data)
     if not data.binary:

@@ -5,14 +5,19 @@ and the MNIST test set serves as the validation set. Trained without shuffling, 
 model sees a long run of one class, then of the other: the lesson's plateau at 0.5186.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from .errors import DataError
 from .sources import open_source
+
+if TYPE_CHECKING:
+    import torch
 
 ALL_DIGITS = tuple(range(10))
 DEFAULT_DIGITS = (2, 6)
@@ -24,7 +29,7 @@ def parse_digits(value) -> tuple[int, ...]:
         value = ALL_DIGITS if value.strip().lower() == "all" else value.replace(",", " ").split()
     try:
         digits = tuple(int(d) for d in value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # int(inf) overflows
         raise DataError(f"digits must be two digits such as '2 6', or 'all'; got {value!r}") from None
     if digits == ALL_DIGITS:
         return digits
@@ -76,6 +81,8 @@ def load_dataset(digits=DEFAULT_DIGITS, data: str | None = None) -> Dataset:
 
 @lru_cache(maxsize=8)
 def _load(digits: tuple[int, ...], data: str | None) -> Dataset:
+    import torch  # here, not at the top: the first page shows the digits without waiting for torch
+
     source = open_source(data)
     splits = []
     for split in ("train", "test"):

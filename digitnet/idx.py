@@ -2,6 +2,7 @@
 
 import gzip
 import io
+import math
 import struct
 import zlib
 from pathlib import Path
@@ -24,7 +25,7 @@ def parse_idx(data: bytes, name: str) -> np.ndarray:
     if len(data) < header:
         raise DataError(f"{name}: IDX header is truncated")
     shape = struct.unpack(f">{ndim}I", data[4:header])
-    if len(data) - header != int(np.prod(shape)):
+    if len(data) - header != math.prod(shape):  # exact: np.prod wraps around past 2**63
         raise DataError(
             f"{name}: IDX header promises shape {shape} but the file holds "
             f"{len(data) - header} bytes of data"

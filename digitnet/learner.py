@@ -140,7 +140,7 @@ class Run:
             self.status = "done"
         finally:
             if self.status == "training":
-                self.status = "diverged" if self.diverged else "stopped"
+                self.status = "stopped"
 
     def _epochs(self, epochs: int):
         x, y, s = self.data.train_x, self.data.train_y, self.settings
@@ -153,17 +153,26 @@ class Run:
                 if s.augment:
                     xb = augment(xb, self.generator)
                 loss = train_batch(self.model, xb, yb, self.loss_fn, self.optimiser)
-                if not loss < EXPLODED:  # also catches NaN
-                    self.diverged = (
-                        f"Training diverged in epoch {epoch}, batch {batch}: the loss became {loss:.4g}. "
-                        f"The steps were too big; try a smaller learning rate than {s.lr:g}."
-                    )
-                    raise Diverged(self.diverged)
-                self.batch_losses.append(loss)
+                self.record_batch(loss, epoch, batch)
                 total += loss * len(xb)
                 yield BatchResult(epoch, batch, n_batches, loss)
-            valid_loss, valid_accuracy = self.evaluate()
-            result = EpochResult(epoch, total / len(x), valid_loss, valid_accuracy, time.perf_counter() - start)
-            self.history.append(result)
-            self.snapshots.append(self.weights())
-            yield result  # step 6: repeat
+            yield self.close_epoch(total / len(x), time.perf_counter() - start)  # step 6: repeat
+
+    def record_batch(self, loss: float, epoch: int, batch: int) -> None:
+        """Keep a batch's loss; Diverged, with advice, when it shows the steps overshot."""
+        if not loss < EXPLODED:  # also catches NaN
+            self.status = "diverged"
+            self.diverged = (
+                f"Training diverged in epoch {epoch}, batch {batch}: the loss became {loss:.4g}. "
+                f"The steps were too big; try a smaller learning rate than {self.settings.lr:g}."
+            )
+            raise Diverged(self.diverged)
+        self.batch_losses.append(loss)
+
+    def close_epoch(self, train_loss: float, seconds: float) -> EpochResult:
+        """Score the model on the validation set and keep the epoch's record and weights."""
+        valid_loss, valid_accuracy = self.evaluate()
+        result = EpochResult(len(self.history) + 1, train_loss, valid_loss, valid_accuracy, seconds)
+        self.history.append(result)
+        self.snapshots.append(self.weights())
+        return result

@@ -8,8 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from .errors import SettingsError
-
-BINARY_LOSSES = ("mnist", "bce")
+from .settings import BINARY_LOSSES
 
 
 def mnist_loss(predictions: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -45,9 +45,21 @@ def model_bytes(model, settings: Settings, metrics: dict) -> bytes:
     return save_tensors(tensors, metadata={"format": FORMAT, "version": VERSION, "digitnet": description})
 
 
+def check_destination(path) -> None:
+    """Before training, not after: a model that cannot be saved where asked wastes the run."""
+    path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a folder; give the name of a file to save the model to")
+    if not path.parent.is_dir():
+        raise ModelFileError(f"{path}: no such folder to save the model in")
+
+
 def save_model(path, model, settings: Settings, metrics: dict) -> Path:
     path = Path(path)
-    path.write_bytes(model_bytes(model, settings, metrics))
+    try:
+        path.write_bytes(model_bytes(model, settings, metrics))
+    except OSError as exc:  # no permission, disk full
+        raise ModelFileError(f"{path}: cannot be written ({exc.strerror})") from None
     return path
 
 
@@ -57,9 +69,12 @@ def read_model_file(path) -> SavedModel:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise ModelFileError(f"{path}: {size:,} bytes is too large for a digitnet model file")
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)  # a device such as /dev/zero reports size 0 and never ends
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    except ValueError:  # a NUL in the name
+        raise ModelFileError(f"{path}: cannot be read (not a valid file name)") from None
     try:
         return load_model(data)
     except ModelFileError as exc:
@@ -80,7 +95,7 @@ def load_model(data: bytes) -> SavedModel:
         description = json.loads(metadata["digitnet"])
         settings = Settings.from_dict(description["settings"])
         metrics = dict(description["metrics"])
-    except (KeyError, TypeError, ValueError, AttributeError, DigitnetError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError, DigitnetError) as exc:
         raise ModelFileError(f"the model description in the file is damaged ({exc})") from None
     n_outputs = 1 if len(settings.digits) == 2 else 10
     model = build_model(settings.model, n_outputs, settings.hidden)
@@ -112,7 +127,7 @@ def _header(data: bytes) -> dict:
         raise ModelFileError("this is not a safetensors model file (bad header length)")
     try:
         header = json.loads(data[8 : 8 + length])
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: nested too deep
         raise ModelFileError("this is not a safetensors model file (unreadable header)") from None
     if not isinstance(header, dict):
         raise ModelFileError("this is not a safetensors model file (header is not an object)")

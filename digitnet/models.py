@@ -9,11 +9,9 @@ import torch
 from torch import nn
 
 from .errors import SettingsError
+from .settings import DEFAULT_HIDDEN, INITS, KINDS, check_hidden
 
 N_PIXELS = 28 * 28
-KINDS = ("linear", "mlp")
-INITS = ("scaled", "randn")
-DEFAULT_HIDDEN = (40, 20)
 
 
 def init_params(size, std: float, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -65,16 +63,6 @@ def make_mlp(hidden=DEFAULT_HIDDEN, n_outputs: int = 1, init: str = "scaled", ge
                 layer.bias.zero_()
     model.kind = "mlp"
     return model
-
-
-def check_hidden(hidden) -> tuple[int, ...]:
-    try:
-        hidden = tuple(int(h) for h in hidden)
-    except (TypeError, ValueError):
-        raise SettingsError(f"hidden sizes must be whole numbers; got {hidden!r}") from None
-    if not 1 <= len(hidden) <= 4 or not all(1 <= h <= 1024 for h in hidden):
-        raise SettingsError(f"hidden sizes: 1 to 4 layers of 1 to 1024 units; got {hidden}")
-    return hidden
 
 
 def build_model(kind: str, n_outputs: int = 1, hidden=DEFAULT_HIDDEN, init="scaled", generator=None):

@@ -3,8 +3,7 @@
 import torch
 
 from .errors import SettingsError
-
-OPTIMISERS = ("sgd", "momentum", "adam")
+from .settings import OPTIMISERS
 
 
 class SGD:

@@ -58,13 +58,13 @@ def preprocess(image) -> np.ndarray:
 
 def _to_grey(image) -> np.ndarray:
     """(H, W) float32 in [0, 1], with any transparency flattened onto a background."""
-    if isinstance(image, Image.Image):
-        image = _shrink(image)
-        try:
-            image = np.asarray(image.convert("RGBA" if image.has_transparency_data else "L"))
-        except (OSError, ValueError) as exc:
-            raise ImageError(f"the image cannot be decoded ({exc})") from None
-    array = np.asarray(image)
+    try:  # shrinking converts too, and a nested list of rows may be ragged
+        if isinstance(image, Image.Image):
+            image = _shrink(image)
+            image = image.convert("RGBA" if image.has_transparency_data else "L")
+        array = np.asarray(image)
+    except (OSError, ValueError) as exc:
+        raise ImageError(f"the image cannot be decoded ({exc})") from None
     if array.ndim == 3 and array.shape[2] in (1, 3, 4):
         channels = array.shape[2]
     elif array.ndim == 2:

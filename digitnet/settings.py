@@ -8,10 +8,13 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from .data import DEFAULT_DIGITS, describe_digits, parse_digits
 from .errors import DigitnetError, SettingsError
-from .losses import BINARY_LOSSES
-from .models import DEFAULT_HIDDEN, INITS, KINDS, check_hidden
-from .optim import OPTIMISERS
 
+# The choices, named here so that checking settings needs no torch (the first page loads fast).
+KINDS = ("linear", "mlp")
+INITS = ("scaled", "randn")
+BINARY_LOSSES = ("mnist", "bce")
+OPTIMISERS = ("sgd", "momentum", "adam")
+DEFAULT_HIDDEN = (40, 20)
 MAX_LR = 100.0
 MAX_EPOCHS = 1000
 MAX_SEED = 2**32 - 1
@@ -111,6 +114,16 @@ def distinguishing_labels(all_settings: list[Settings]) -> list[str]:
         if f.name != "epochs" and len({_to_text(getattr(s, f.name)) for s in all_settings}) > 1
     ]
     return [", ".join(f"{name} {_to_text(getattr(s, name))}" for name in differing) for s in all_settings]
+
+
+def check_hidden(hidden) -> tuple[int, ...]:
+    try:
+        hidden = tuple(int(h) for h in hidden)
+    except (TypeError, ValueError, OverflowError):  # int(inf) overflows
+        raise SettingsError(f"hidden sizes must be whole numbers; got {hidden!r}") from None
+    if not 1 <= len(hidden) <= 4 or not all(1 <= h <= 1024 for h in hidden):
+        raise SettingsError(f"hidden sizes: 1 to 4 layers of 1 to 1024 units; got {hidden}")
+    return hidden
 
 
 def _choice(name: str, value, choices) -> None:

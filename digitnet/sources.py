@@ -33,9 +33,12 @@ class Assets:
         sums = folder / CHECKSUMS
         if not sums.is_file():
             raise DataError(f"{sums}: checksum list is missing; run scripts/build_assets.py")
-        self.sha256 = dict(
-            reversed(line.split()) for line in sums.read_text().splitlines() if line.strip()
-        )
+        try:
+            self.sha256 = dict(
+                reversed(line.split()) for line in sums.read_text().splitlines() if line.strip()
+            )
+        except (OSError, ValueError):  # unreadable, not text, or a line that is not "<sha256>  <name>"
+            raise DataError(f"{sums}: checksum list is damaged; restore assets/ from the repository") from None
 
     def __str__(self) -> str:
         return "MNIST shipped in assets/"
@@ -118,7 +121,7 @@ def _read_png(path: Path) -> np.ndarray:
             if image.size != (28, 28):
                 raise DataError(f"{path}: is {image.size[0]}x{image.size[1]}, MNIST images are 28x28")
             return np.asarray(image.convert("L"))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         raise DataError(f"{path}: not a readable png image") from None
 
 
@@ -128,7 +131,10 @@ def open_source(path: str | None = None):
     path = path or os.environ.get(ENV_VAR)
     if not path:
         return Assets()
-    folder = Path(path).expanduser()
+    try:
+        folder = Path(path).expanduser()
+    except RuntimeError:  # "~someone" when there is no such user
+        raise DataError(f"{path}: not a folder of MNIST data") from None
     if not folder.is_dir():
         raise DataError(f"{folder}: not a folder of MNIST data")
     if (folder / "training").is_dir() and (folder / "testing").is_dir():

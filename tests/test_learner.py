@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from digitnet.data import Dataset, load_dataset
+from digitnet.data import load_dataset
 from digitnet.errors import Diverged
 from digitnet.learner import BatchResult, EpochResult, Run, batch_indices, evaluate
 from digitnet.losses import accuracy, cross_entropy_loss, mnist_loss
@@ -13,22 +13,9 @@ from digitnet.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def dataset():
-    return load_dataset()
-
-
-@pytest.fixture(scope="module")
 def trained(dataset):
     """The default MLP after one epoch; shared, so tests must not train it further."""
     return train(Settings(epochs=1, seed=0), dataset)
-
-
-@pytest.fixture(scope="module")
-def small(dataset):
-    """300 images of each class, for tests about how training runs rather than how well."""
-    n_twos = int((dataset.train_y[:, 0] == 0).sum())
-    keep = torch.cat([torch.arange(300), n_twos + torch.arange(300)])
-    return Dataset((2, 6), dataset.train_x[keep], dataset.train_y[keep], dataset.valid_x, dataset.valid_y, "subset")
 
 
 def train(settings, data):

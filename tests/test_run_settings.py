@@ -3,20 +3,10 @@
 import pytest
 import torch
 
-from digitnet.data import Dataset, load_dataset
 from digitnet.errors import SettingsError
 from digitnet.learner import BatchResult, Run
 from digitnet.losses import bce_loss, mnist_loss
 from digitnet.settings import LESSON
-
-
-@pytest.fixture(scope="module")
-def small():
-    """300 images of each class."""
-    data = load_dataset()
-    n_twos = int((data.train_y[:, 0] == 0).sum())
-    keep = torch.cat([torch.arange(300), n_twos + torch.arange(300)])
-    return Dataset((2, 6), data.train_x[keep], data.train_y[keep], data.valid_x, data.valid_y, "subset")
 
 
 def lesson_run(data, **changes):

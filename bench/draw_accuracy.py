@@ -1,0 +1,51 @@
+"""How well the default models read mouse-like drawings of 2s and 6s (tests/drawings.py).
+
+    .venv/bin/python bench/draw_accuracy.py [--per-digit 300] [--seed 0]
+
+Each drawing goes through the engine's preprocessing, then every default model answers:
+the 2-vs-6 models choose between 2 and 6, the ten-digit models among all ten (so a 6 read
+as a 5 is wrong). tests/test_drawings.py asserts the 2-vs-6 floors on the same set.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from drawings import drawing_set  # noqa: E402
+
+from digitnet.data import ALL_DIGITS, DEFAULT_DIGITS  # noqa: E402
+from digitnet.default_model import default_model  # noqa: E402
+from digitnet.losses import predicted_labels  # noqa: E402
+from digitnet.preprocess import preprocess  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-digit", type=int, default=300, help="drawings of each digit")
+    parser.add_argument("--seed", type=int, default=0, help="the drawing set's seed (tests use 0)")
+    args = parser.parse_args()
+    drawings = drawing_set(args.per_digit, args.seed)
+    drawn = np.array([digit for digit, _ in drawings])
+    seen = torch.from_numpy(np.stack([preprocess(image) for _, image in drawings])).reshape(-1, 784)
+    print(f"{len(drawn)} drawings ({args.per_digit} of each digit, seed {args.seed})")
+    for digits in (DEFAULT_DIGITS, ALL_DIGITS):
+        for kind in ("linear", "mlp"):
+            saved = default_model(kind, digits)
+            with torch.no_grad():
+                answers = np.array(digits)[predicted_labels(saved.model(seen)).numpy()]
+            right = answers == drawn
+            print(
+                f"default {kind:<6} {'2 vs 6' if digits == DEFAULT_DIGITS else 'all ten':<7}: accuracy "
+                f"{right.mean():.4f} (2s {right[drawn == 2].mean():.4f}, 6s {right[drawn == 6].mean():.4f}); "
+                f"validation {saved.metrics['accuracy']:.4f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Server-side time of the Draw page's answer: from the canvas's PNG to the prediction.
+
+    .venv/bin/python bench/draw_latency.py [--repeats 200]
+
+For mouse-like drawings of 2s and 6s (tests/drawings.py) sent as the canvas sends them
+(a PNG data URL), it times each step for the default models (linear and three-layer net,
+2 vs 6 and all ten digits) and prints the median and 90th percentile in milliseconds:
+decoding the PNG, preprocessing to 28x28, the prediction, the explanation, and the sum
+of the first three ("preprocessing plus prediction"). The page's plotly figures are
+timed too, for scale. One thread, as the app runs.
+"""
+
+import argparse
+import base64
+import io
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from drawings import drawing_set  # noqa: E402
+
+from digitnet.data import ALL_DIGITS, DEFAULT_DIGITS  # noqa: E402
+from digitnet.default_model import default_model  # noqa: E402
+from digitnet.explain import explain  # noqa: E402
+from digitnet.plots import contribution_map, heatmap, probability_bars  # noqa: E402
+from digitnet.predict import classify  # noqa: E402
+from digitnet.preprocess import preprocess  # noqa: E402
+
+
+def data_url(rgba: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def decode(url: str) -> np.ndarray:
+    """What the canvas component's CanvasResult.image_data does with the data URL."""
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(";base64,", 1)[1]))))
+
+
+def timed(function, *args):
+    start = time.perf_counter()
+    result = function(*args)
+    return result, (time.perf_counter() - start) * 1000
+
+
+def summary(values: list[float]) -> str:
+    ordered = sorted(values)
+    return f"median {statistics.median(ordered):6.2f}  p90 {ordered[int(0.9 * (len(ordered) - 1))]:6.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=200, help="drawings timed per model")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    urls = [data_url(image) for _, image in drawing_set(max(1, args.repeats // 2), seed=1)]
+    print(f"{len(urls)} drawings per model; milliseconds per drawing")
+    for digits in (DEFAULT_DIGITS, ALL_DIGITS):
+        for kind in ("linear", "mlp"):
+            model = default_model(kind, digits).model
+            steps = {"decode png": [], "preprocess": [], "predict": [], "explain": []}
+            totals = []
+            for url in urls:
+                rgba, decoding = timed(decode, url)
+                image, preprocessing = timed(preprocess, rgba)
+                _, predicting = timed(classify, model, image, digits)
+                _, explaining = timed(explain, model, image, digits)
+                for name, value in zip(steps, (decoding, preprocessing, predicting, explaining)):
+                    steps[name].append(value)
+                totals.append(decoding + preprocessing + predicting)
+            task = "all ten" if digits == ALL_DIGITS else "2 vs 6"
+            print(f"\n{kind}, {task}")
+            for name, values in steps.items():
+                print(f"  {name:<34} {summary(values)}")
+            print(f"  {'decode + preprocess + predict':<34} {summary(totals)}")
+    image = preprocess(decode(urls[0]))
+    model = default_model("mlp", DEFAULT_DIGITS).model
+    answer, why = classify(model, image, DEFAULT_DIGITS), explain(model, image, DEFAULT_DIGITS)
+    figures = []
+    for _ in range(20):
+        start = time.perf_counter()
+        probability_bars(answer.probabilities)
+        heatmap(image, diverging=False)
+        contribution_map(why.contributions, image, "towards 6", "towards 2")
+        figures.append((time.perf_counter() - start) * 1000)
+    print(f"\nthe page's three plotly figures       {summary(figures)}")
+
+
+if __name__ == "__main__":
+    main()

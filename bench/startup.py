@@ -1,0 +1,61 @@
+"""Start-up: seconds from `streamlit run app.py` to the home page rendered in a browser.
+
+    python bench/startup.py [--runs 3]
+
+Each run starts a fresh server process (cold: nothing imported yet), opens the home page
+in Debian's Chromium as soon as the server answers, and waits for the page's title and
+its dataset figures. Also prints how long `import torch` takes alone, for scale.
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from conftest import CHROMIUM, CHROMIUM_FLAGS, start_app, stop_app  # noqa: E402
+
+
+def import_seconds(module: str) -> float:
+    command = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    return float(subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, check=True).stdout)
+
+
+def one_start(browser) -> tuple[float, float]:
+    """(seconds until the server answers, seconds until the home page shows its content)."""
+    started = time.monotonic()
+    process, url = start_app(Path("/tmp/digitnet-startup.log"))
+    answering = time.monotonic() - started
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_text("5,958 training").wait_for(timeout=60_000)
+        rendered = time.monotonic() - started
+        context.close()
+    finally:
+        stop_app(process)
+    return answering, rendered
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    print(f"import torch alone: {import_seconds('torch'):.2f} s; import streamlit: {import_seconds('streamlit'):.2f} s")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        results = [one_start(browser) for _ in range(args.runs)]
+        browser.close()
+    answering, rendered = zip(*results, strict=True)
+    print(f"server answering:     median {statistics.median(answering):.2f} s  runs {[round(a, 2) for a in answering]}")
+    print(f"home page rendered:   median {statistics.median(rendered):.2f} s  runs {[round(r, 2) for r in rendered]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""A model opened up: its layers as matrices, how they changed epoch by epoch, the gradients
+of one batch, and its answers on the validation set.
+"""
+
+from dataclasses import dataclass
+
+import torch
+
+from .data import Dataset
+from .losses import predicted_labels, probabilities, true_labels
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    weight: torch.Tensor  # (outputs, inputs): row i holds the weights into output i
+    bias: torch.Tensor  # (outputs,)
+
+
+def layers(params: dict[str, torch.Tensor]) -> list[Layer]:
+    """Parameters by name (a model's, a snapshot's, or their gradients) as layers, first
+    layer first. The linear model's weights (784, k) are turned to (k, 784), as in nn.Linear,
+    so that row i of the first layer is always one 28x28 map per output."""
+    if "weights" in params:
+        return [Layer("weights", params["weights"].T, params["bias"])]
+    prefixes = sorted({name.split(".")[0] for name in params}, key=int)
+    found = []
+    for number, prefix in enumerate(prefixes, 1):
+        weight = params[f"{prefix}.weight"]
+        found.append(Layer(f"layer {number}: {weight.shape[1]} → {weight.shape[0]}", weight, params[f"{prefix}.bias"]))
+    return found
+
+
+def weight_history(run) -> list[tuple[str, dict[str, torch.Tensor]]]:
+    """The run's parameters with a label: at the start, after each epoch and, when training
+    stopped within an epoch, as they are now."""
+    first = "as loaded" if run.status == "loaded" else "start"
+    history = list(zip([first] + [f"epoch {e.epoch}" for e in run.history], run.snapshots, strict=True))
+    now = run.weights()
+    if any(not torch.equal(now[name], value) for name, value in history[-1][1].items()):
+        history.append((f"now (stopped in epoch {len(run.history) + 1})", now))
+    return history
+
+
+def training_batch(data: Dataset, size: int, number: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Batch `number` of `size` training images drawn at random, as a shuffled epoch draws them;
+    the same number always gives the same batch."""
+    order = torch.randperm(len(data.train_x), generator=torch.Generator().manual_seed(number))
+    chosen = order[:size]
+    return data.train_x[chosen], data.train_y[chosen]
+
+
+def batch_gradients(model, loss_fn, xb: torch.Tensor, yb: torch.Tensor) -> tuple[float, dict[str, torch.Tensor]]:
+    """Steps 2 to 4 on one batch: its loss and the gradient of every parameter.
+
+    torch.autograd.grad returns the gradients instead of adding them to each parameter's
+    .grad, so the model is left exactly as it was: no step, nothing accumulated.
+    """
+    names, params = zip(*model.named_parameters(), strict=True)
+    loss = loss_fn(model(xb), yb)  # steps 2 and 3: predict, loss
+    gradients = torch.autograd.grad(loss, params)  # step 4: gradients
+    return loss.item(), dict(zip(names, gradients, strict=True))
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A model's answer for every validation image, by label."""
+
+    actual: torch.Tensor  # (n,) int64
+    predicted: torch.Tensor  # (n,) int64
+    probabilities: torch.Tensor  # (n, classes)
+
+    @property
+    def confidence(self) -> torch.Tensor:
+        """(n,): the probability the model gave its own answer."""
+        return self.probabilities.gather(1, self.predicted.unsqueeze(1))[:, 0]
+
+    def cell(self, actual: int, predicted: int) -> torch.Tensor:
+        """Indices of the images of `actual` answered `predicted`, the surest answers first."""
+        return self._surest_first((self.actual == actual) & (self.predicted == predicted))
+
+    def mistakes(self) -> torch.Tensor:
+        """Indices of the misclassified images, the surest (the worst) mistakes first."""
+        return self._surest_first(self.actual != self.predicted)
+
+    def _surest_first(self, mask: torch.Tensor) -> torch.Tensor:
+        indices = mask.nonzero()[:, 0]
+        return indices[self.confidence[indices].argsort(descending=True, stable=True)]
+
+
+@torch.no_grad()
+def answers(model, data: Dataset) -> Answers:
+    outputs = model(data.valid_x)
+    return Answers(true_labels(data.valid_y), predicted_labels(outputs), probabilities(outputs))
+
+
+def confusion_matrix(actual: torch.Tensor, predicted: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """(classes, classes) counts: row = the actual label, column = the label answered."""
+    return torch.bincount(actual * n_classes + predicted, minlength=n_classes * n_classes).reshape(n_classes, -1)

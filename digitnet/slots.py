@@ -1,0 +1,74 @@
+"""Fair sharing of the cores between trainings that run at the same time.
+
+Thirty learners pressing Train at once on a two-core server would each crawl at a
+fifteenth of the speed, and every chart would stall. Instead at most `capacity` trainings
+compute at a time; the others wait in arrival order and can show their place in the queue.
+A training gives its slot back after each short turn when others wait, so a long run
+cannot starve the short ones.
+"""
+
+import threading
+import time
+from collections import deque
+
+TURN = 0.5  # seconds of computing before a training lets the next one in the queue go
+
+
+class Slots:
+    def __init__(self, capacity: int):
+        self.capacity = max(1, capacity)
+        self._changed = threading.Condition()
+        self._queue: deque[object] = deque()
+        self._running: set[object] = set()
+
+    def waiting(self) -> int:
+        with self._changed:
+            return len(self._queue)
+
+    def running(self) -> int:
+        with self._changed:
+            return len(self._running)
+
+    def acquire(self, on_wait=None, poll: float = 0.25) -> object:
+        """Block until a slot is free for this caller, first come first served; returns its
+        ticket. While waiting, on_wait(ahead) is called every `poll` seconds with the number
+        of trainings queued in front; if it raises, the caller leaves the queue."""
+        ticket = object()
+        with self._changed:
+            self._queue.append(ticket)
+        try:
+            while True:
+                with self._changed:
+                    ahead = self._queue.index(ticket)
+                    if ahead < self.capacity - len(self._running):
+                        self._queue.remove(ticket)
+                        self._running.add(ticket)
+                        return ticket
+                    self._changed.wait(poll)
+                if on_wait is not None:
+                    on_wait(ahead)
+        except BaseException:
+            with self._changed:
+                self._queue.remove(ticket)
+                self._changed.notify_all()
+            raise
+
+    def release(self, ticket: object) -> None:
+        with self._changed:
+            self._running.discard(ticket)
+            self._changed.notify_all()
+
+    def share(self, events, on_wait=None, turn: float = TURN):
+        """Yield from `events` (a training's generator) while holding a slot; after each turn
+        the slot goes back to the queue if anyone is waiting. Stopping the iteration frees it."""
+        ticket = self.acquire(on_wait)
+        try:
+            turn_started = time.monotonic()
+            for event in events:
+                yield event
+                if time.monotonic() - turn_started > turn and self.waiting():
+                    self.release(ticket)
+                    ticket = self.acquire(on_wait)
+                    turn_started = time.monotonic()
+        finally:
+            self.release(ticket)

@@ -1,0 +1,248 @@
+"""Step mode: the lesson's six steps one click at a time, on a real run of the session.
+
+Each step makes one of the calls train_batch makes, on the run's own model, loss function
+and optimiser, and keeps what it produced for the learner to look at. Batches come in the
+order Run.fit would take them (drawn from the run's generator the same way), and the last
+batch of an epoch closes the epoch as Run.fit does: a stepped run is an ordinary run, so
+other pages can use its model and it can go on training with fit.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+
+from .augment import augment
+from .code import function_source, line_of
+from .errors import Diverged
+from .learner import EpochResult, Run, batch_indices
+from .losses import predicted_labels, probabilities, true_labels
+from .settings import Settings
+
+TRAIL_POINTS = 100  # validation checks per run of many batches: enough for a curve, cheap at bs 1
+NAMES = {1: "initialise", 2: "predict", 3: "loss", 4: "gradients", 5: "step", 6: "repeat"}
+
+# Where each step happens in learner.py: the function, and text found on the lines that do it.
+CODE = {
+    1: ("__init__", ("# step 1",)),
+    2: ("train_batch", ("# step 2",)),
+    3: ("train_batch", ("# step 3",)),
+    4: ("train_batch", ("# step 4",)),
+    5: ("train_batch", ("# step 5", "zero_grad")),
+    6: ("_epochs", ("batch_indices(", "# step 6")),
+}
+
+
+def step_code(step: int) -> tuple[str, list[int]]:
+    """The engine's code for `step` and the numbers of the lines that do it."""
+    name, markers = CODE[step]
+    source = function_source("learner", name)
+    return source, [line_of(source, marker) for marker in markers]
+
+
+def image_losses(loss_fn, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """(n,): the loss of each image alone, from the same loss function; their mean is the batch's loss."""
+    return torch.vmap(lambda output, target: loss_fn(output[None], target[None]))(outputs.detach(), targets)
+
+
+@dataclass(frozen=True)
+class TrailPoint:
+    """The model on the validation set after `steps` steps (batches) of training."""
+
+    steps: int
+    valid_loss: float
+    accuracy: float
+
+
+@dataclass(frozen=True)
+class ImageOutput:
+    index: int  # in the training set
+    digit: int  # the digit it shows
+    outputs: tuple[float, ...]  # the model's raw outputs: one for a pair of digits, ten for all
+    probability: float  # a pair: the sigmoid, P(second digit); all ten: P(the digit answered)
+    answer: int  # the digit the model says
+    loss: float  # the loss of this image alone
+
+
+class Stepper:
+    """One run walked through the six steps. `done` is the step just done (1: initialised);
+    `advance` does the next one: 2 to 6 on a batch, then 2 again on the next batch."""
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.done = 1
+        self.batch = 0  # the current batch's number in its epoch
+        self.epoch_left: torch.Tensor | None = None  # indices of the images this epoch has yet to see
+        self._epoch_total = self._epoch_seconds = 0.0
+        self.indices = self.xb = self.yb = self.outputs = self.loss = None
+        self.gradients = self.before = self.after = None
+        valid_loss, accuracy = run.evaluate()
+        self.trail = [TrailPoint(len(run.batch_losses), valid_loss, accuracy)]
+
+    @property
+    def next_step(self) -> int:
+        return 2 if self.done in (1, 6) else self.done + 1
+
+    @property
+    def epoch(self) -> int:
+        """The epoch under way, or the next one."""
+        return len(self.run.history) + 1
+
+    @property
+    def mid_epoch(self) -> bool:
+        return self.epoch_left is not None
+
+    @property
+    def batches_in_epoch(self) -> int:
+        left = len(self.run.data.train_x) if self.epoch_left is None else len(self.epoch_left)
+        return (self.batch if self.mid_epoch else 0) + math.ceil(left / self.run.settings.bs)
+
+    @property
+    def batches_left(self) -> int:
+        """Batches to the end of this epoch, the one half done included; a whole epoch's when none has begun."""
+        left = len(self.run.data.train_x) if self.epoch_left is None else len(self.epoch_left)
+        return math.ceil(left / self.run.settings.bs) + (self.done not in (1, 6))
+
+    def advance(self, detail: bool = True) -> int:
+        """Do the next step and return its number; Diverged when step 5 sends the loss past EXPLODED.
+        Without `detail` nothing is kept for the learner to look at, and step 6 skips the
+        validation check unless it ends an epoch, so that many batches run about as fast as in fit."""
+        if self.run.diverged:
+            raise Diverged(self.run.diverged)
+        step = self.next_step
+        started = time.perf_counter()
+        if step == 2:
+            self._predict()
+        elif step == 3:
+            self.loss = self.run.loss_fn(self.outputs, self.yb)
+        elif step == 4:
+            self._gradients(detail)
+        elif step == 5:
+            self._step(detail)
+        elif detail or not len(self.epoch_left):
+            valid_loss, accuracy = self.run.evaluate()
+            self.trail.append(TrailPoint(len(self.run.batch_losses), valid_loss, accuracy))
+        self._epoch_seconds += time.perf_counter() - started
+        self.done = step
+        if step == 6 and not len(self.epoch_left):
+            self._close_epoch()
+        return step
+
+    def one_batch(self, detail: bool = True) -> None:
+        """The rest of steps 2 to 6 on the current batch, or all of them on the next."""
+        self.advance(detail)
+        while self.done != 6:
+            self.advance(detail)
+
+    def batches(self, count: int) -> None:
+        """`count` batches, checked on the validation set TRAIL_POINTS times at most; the last in detail."""
+        every = max(1, count // TRAIL_POINTS)
+        for number in range(1, count + 1):
+            self.one_batch(detail=number % every == 0 or number == count)
+
+    def finish_epoch(self) -> None:
+        """Batches up to the end of this epoch; a whole epoch when none has begun."""
+        self.batches(self.batches_left)
+
+    def use_settings(self, settings: Settings) -> bool:
+        """Take the learner's settings from the next batch on; False while a batch is half done
+        (ask again after it). SettingsError when they need a new model. A change of shuffling
+        re-orders the images this epoch has yet to see."""
+        if self.next_step != 2:
+            return False
+        was_shuffled = self.run.settings.shuffle
+        self.run.change_settings(settings)
+        left = self.epoch_left
+        if self.mid_epoch and self.run.settings.shuffle != was_shuffled:
+            order = torch.randperm(len(left), generator=self.run.generator) if not was_shuffled else left.argsort()
+            self.epoch_left = left[order]
+        return True
+
+    def fit(self, epochs: int):
+        """Go on with Run.fit for whole epochs (yielding its events) after finishing the batch in
+        progress; the rest of a stepped epoch is skipped, its steps stay in the model."""
+        if self.done not in (1, 6):
+            self.one_batch()
+        self.epoch_left, self.done = None, 6
+        for event in self.run.fit(epochs):
+            if isinstance(event, EpochResult):
+                self.trail.append(TrailPoint(len(self.run.batch_losses), event.valid_loss, event.accuracy))
+            yield event
+
+    # Steps 2, 4 and 5 (3 and 6 are one line each in advance), as train_batch and Run.fit do them.
+
+    def _predict(self) -> None:
+        if not self.mid_epoch:
+            self._start_epoch()
+        s, data = self.run.settings, self.run.data
+        self.indices, self.epoch_left = self.epoch_left[: s.bs], self.epoch_left[s.bs :]
+        self.batch += 1
+        self.xb, self.yb = data.train_x[self.indices], data.train_y[self.indices]
+        if s.augment:
+            self.xb = augment(self.xb, self.run.generator)
+        self.outputs = self.run.model(self.xb)
+        self.loss = self.gradients = self.before = self.after = None
+
+    def _gradients(self, detail: bool) -> None:
+        self.loss.backward()
+        if detail:
+            self.gradients = {name: p.grad.detach().clone() for name, p in self.run.model.named_parameters()}
+
+    def _step(self, detail: bool) -> None:
+        run = self.run
+        self.before = run.weights() if detail else None
+        run.optimiser.step()
+        run.optimiser.zero_grad()
+        self.after = run.weights() if detail else None
+        loss = self.loss.item()
+        run.status = "stopped"  # part way through training, as after a stopped fit
+        run.record_batch(loss, self.epoch, self.batch)
+        self._epoch_total += loss * len(self.xb)
+
+    def _start_epoch(self) -> None:
+        n = len(self.run.data.train_x)
+        # one batch of everything: this epoch's order, drawn from the generator as Run.fit draws it
+        self.epoch_left = torch.arange(n)[next(batch_indices(n, n, self.run.settings.shuffle, self.run.generator))]
+        self.batch = 0
+        self._epoch_total = self._epoch_seconds = 0.0
+
+    def _close_epoch(self) -> None:
+        self.run.close_epoch(self._epoch_total / len(self.run.data.train_x), self._epoch_seconds)
+        self.epoch_left = None
+
+    # What the steps produced, for the page.
+
+    def image_outputs(self, count: int) -> list[ImageOutput]:
+        """Steps 2 and 3 for the first `count` images of the batch."""
+        outputs = self.outputs.detach()[:count]
+        chances = probabilities(outputs)
+        answers = predicted_labels(outputs)
+        digits = self.run.data.class_digits
+        losses = image_losses(self.run.loss_fn, outputs, self.yb[:count])
+        found = []
+        for i, (index, label) in enumerate(zip(self.indices[:count].tolist(), true_labels(self.yb[:count]).tolist())):
+            probability = chances[i, 1] if outputs.shape[1] == 1 else chances[i, answers[i]]
+            found.append(ImageOutput(
+                index, digits[label], tuple(outputs[i].tolist()), probability.item(), digits[answers[i]],
+                losses[i].item(),
+            ))
+        return found
+
+    def batch_counts(self) -> dict[int, int]:
+        """How many images of each digit the batch holds."""
+        counts = torch.bincount(true_labels(self.yb), minlength=len(self.run.data.class_digits)).tolist()
+        return dict(zip(self.run.data.class_digits, counts))
+
+    def mean_image_loss(self) -> float:
+        """The mean of every image's own loss: the batch's loss, added up by hand."""
+        return image_losses(self.run.loss_fn, self.outputs, self.yb).mean().item()
+
+    def step_mismatch(self) -> float:
+        """The largest gap, over every parameter, between the weights after step 5 and
+        before - lr * gradient: 0 for plain SGD, which moves each weight by exactly that."""
+        lr = self.run.settings.lr
+        return max(
+            (self.after[name] - (self.before[name] - lr * self.gradients[name])).abs().max().item()
+            for name in self.before
+        )

@@ -1,0 +1,109 @@
+"""Data: the images the models learn from, the average digit of each class, and the baseline to beat."""
+
+import streamlit as st
+
+from digitnet.baseline import pixel_baseline
+from digitnet.code import function_source
+from digitnet.data import describe_digits
+from digitnet.glance import class_counts, sample_grid
+from digitnet.inspect_model import confusion_matrix
+from digitnet.losses import true_labels
+from digitnet.plots import confusion_map, pixel_grid, pixel_map
+from pages.common import dataset, task_picker
+
+SAMPLES_PER_DIGIT = 20
+
+
+@st.cache_data(show_spinner=False)
+def counts_and_samples(digits: tuple[int, ...]):
+    """Read from the image files, so kept: the same for every session."""
+    return class_counts(digits), sample_grid(digits, SAMPLES_PER_DIGIT)
+
+
+@st.cache_resource(show_spinner="Averaging the training images...")
+def baseline(digits: tuple[int, ...], _data):
+    """Depends on the data only, so computed once per task for every session."""
+    return pixel_baseline(_data)
+
+
+def samples(data) -> None:
+    st.subheader(f"The images: {describe_digits(data.digits)}")
+    counts, grid = counts_and_samples(data.digits)
+    st.image(grid, width="stretch",
+             caption=f"The first {SAMPLES_PER_DIGIT} training images of each digit, one row per digit")
+    table, text = st.columns(2, gap="medium")
+    table.dataframe(
+        [
+            {"digit": digit, **({"label": index} if data.binary else {}), "training": counts[digit]["train"],
+             "validation": counts[digit]["test"]}
+            for index, digit in enumerate(data.digits)
+        ],
+        hide_index=True, width="stretch",
+        column_config={"training": st.column_config.NumberColumn(format="localized"),
+                       "validation": st.column_config.NumberColumn(format="localized")},
+    )
+    text.markdown(
+        f"{len(data.train_x):,} training and {len(data.valid_x):,} validation images. The models learn from "
+        "the training images only; the validation images (MNIST's test set) score them on digits they never saw."
+    )
+
+
+def average_digits(data, means) -> None:
+    st.subheader("The average digit")
+    st.markdown(
+        "Add up every training image of a class and divide by how many there are: the average "
+        "digit. Bright pixels are where that digit almost always has ink; grey ones where it sometimes does."
+    )
+    titles = [f"average {digit}" for digit in data.digits]
+    if data.binary:
+        averages, difference = st.columns(2, gap="medium")
+        averages.plotly_chart(pixel_grid(means, titles, 2, diverging=False, cell=170), width="stretch")
+        first, second = data.digits
+        difference.plotly_chart(pixel_map(means[1] - means[0], f"average {second} minus average {first}",
+                                          height=260), width="stretch")
+        difference.caption(
+            f"Red: more ink in the average {second}; blue: more in the average {first}. "
+            "Compare it with the weights a linear model learns, on the Weights page."
+        )
+    else:
+        st.plotly_chart(pixel_grid(means, titles, 5, diverging=False, cell=130), width="stretch")
+
+
+def baseline_section(data, result) -> None:
+    st.subheader("The baseline to beat: pixel similarity")
+    k = len(data.class_digits)
+    per_class = true_labels(data.valid_y).bincount(minlength=k)
+    commonest = int(per_class.argmax())
+    st.markdown(
+        "Before training anything: call each validation image the digit whose average it looks most "
+        "like, the one with the smallest **mean absolute difference** of the pixels. Nothing is "
+        "learned, so a model has to beat this to be worth training."
+    )
+    accuracy, chance = st.columns(2)
+    accuracy.metric("Baseline accuracy", f"{result.accuracy:.4f}")
+    chance.metric(f"Always {data.class_digits[commonest]}", f"{per_class[commonest].item() / len(data.valid_y):.4f}",
+                  help="The accuracy of giving the commonest digit as every answer.")
+    # a pair's 2x2 table needs half the width; ten digits' needs it all
+    matrix, note = st.columns(2, gap="medium", vertical_alignment="center") if data.binary else (st.container(),) * 2
+    matrix.plotly_chart(
+        confusion_map(confusion_matrix(true_labels(data.valid_y), result.predicted, k), data.class_digits,
+                      height=300 if data.binary else 440),
+        width="stretch",
+    )
+    note.caption("How the baseline answers: a row per actual digit, a column per answer. The diagonal is right.")
+    st.caption("The baseline's code, from `digitnet/baseline.py`:")
+    st.code(function_source("baseline", "mnist_distance") + "\n\n\n" + function_source("baseline", "nearest_mean"),
+            language="python", wrap_lines=True)
+
+
+st.title("Data")
+st.markdown(
+    "The models learn from real handwritten digits: MNIST, 28x28 pixels each, every pixel a number "
+    "from 0 (black) to 1 (white). Choose which digits to tell apart; every page follows this choice."
+)
+task_picker()
+data = dataset()
+samples(data)
+result = baseline(data.digits, data)
+average_digits(data, result.means)
+baseline_section(data, result)

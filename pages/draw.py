@@ -1,0 +1,209 @@
+"""Draw: draw a digit (or upload a picture of one), see what the model answers, and why."""
+
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from digitnet.data import ALL_DIGITS
+from digitnet.default_model import default_model, shipped_path
+from digitnet.errors import DigitnetError, EmptyImage, ImageError
+from digitnet.explain import explain
+from digitnet.models import KINDS
+from digitnet.plots import contribution_map, heatmap, probability_bars
+from digitnet.predict import classify
+from digitnet.preprocess import open_image, preprocess
+from digitnet.settings import Settings
+from pages.common import dataset, get_lab, task_picker
+
+CANVAS = 280  # pixels: ten times MNIST's 28
+CANVAS_KEY = "draw_canvas"
+STROKE_KEY, STROKE_KEPT = "draw_stroke", "draw_stroke_kept"
+DEFAULT_STROKE = 20
+KIND_NAMES = {"linear": "linear model", "mlp": "three-layer net"}
+UPLOAD = "Upload a picture"
+FIGURE_HEIGHT = 300
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A model that can answer: one of the session's runs, or a default model."""
+
+    label: str
+    run: object = None
+    kind: str | None = None  # a default model's kind
+
+
+@dataclass(frozen=True)
+class Answerer:
+    model: object
+    settings: Settings
+    accuracy: float  # on the validation set
+    origin: str  # where the model comes from, for the caption
+
+
+@st.cache_resource(show_spinner="Getting a default model ready (a few seconds, once per server)...")
+def cached_default(kind: str, digits: tuple[int, ...]):
+    return default_model(kind, digits)
+
+
+def choices(lab, digits) -> tuple[list[Choice], int]:
+    """Every model that can answer for these digits, and the one to start with: the
+    latest trained, else the default three-layer net."""
+    runs = [Choice(run.name, run=run) for run in lab.runs if run.usable and run.settings.digits == digits]
+    defaults = [Choice(f"default {KIND_NAMES[kind]}", kind=kind) for kind in reversed(KINDS)]
+    latest = lab.latest(digits)
+    start = next((i for i, c in enumerate(runs) if c.run is latest), len(runs))
+    return runs + defaults, start
+
+
+def answerer(choice: Choice, digits) -> Answerer:
+    if choice.run is not None:
+        run = choice.run
+        if run.status == "done":
+            accuracy = run.history[-1].accuracy
+        else:  # stopped mid-epoch or loaded from a file: measure the model as it is now
+            accuracy = run.metrics()["accuracy"]
+        origin = "trained in this session" if run.status != "loaded" else "loaded from a file in this session"
+        return Answerer(run.model, run.settings, accuracy, origin)
+    if shipped_path(choice.kind, digits).exists():
+        origin = "ships with the app"
+    else:
+        dataset(digits)  # it is trained from MNIST: load it the app's way, with a clear message if it cannot be
+        origin = "trained on this server the first time it was asked for"
+    try:
+        saved = cached_default(choice.kind, digits)
+    except DigitnetError as exc:
+        st.error(f"The default model cannot be loaded: {exc}")
+        st.stop()
+    return Answerer(saved.model, saved.settings, saved.metrics["accuracy"], origin)
+
+
+def pick_model(lab, digits) -> Answerer:
+    options, start = choices(lab, digits)
+    index = st.selectbox(
+        "Model that answers", range(len(options)), index=start, format_func=lambda i: options[i].label,
+        help="Your latest trained model answers by default. Train one on the Train page to see it here.",
+    )
+    chosen = answerer(options[index], digits)
+    s = chosen.settings
+    st.caption(
+        f"Answering: **{options[index].label}**, {chosen.origin}; validation accuracy {chosen.accuracy:.2%}. "
+        f"Trained with: {s.describe()}, {s.epochs} epochs, seed {s.seed}."
+    )
+    return chosen
+
+
+def stroke_width_control() -> None:
+    """The brush size, kept across page switches (a widget's own value is not). Its callback
+    runs before the rerun, so the canvas above already gets the new width."""
+    st.session_state[STROKE_KEY] = st.session_state.get(STROKE_KEPT, DEFAULT_STROKE)
+    st.slider("Stroke width", 6, 40, key=STROKE_KEY,
+              on_change=lambda: st.session_state.update({STROKE_KEPT: st.session_state[STROKE_KEY]}))
+    st.caption("Undo and clear (the bin): in the bar above the square when you point at it.")
+
+
+def drawn_image():
+    """The model's-eye image of the drawing; None while the canvas is blank."""
+    st.space("small")  # room for the canvas's toolbar, which floats above it, clear of the controls there
+    canvas = st_canvas(
+        stroke_width=st.session_state.get(STROKE_KEPT, DEFAULT_STROKE), stroke_color="#FFFFFF",
+        background_color="#000000", width=CANVAS, height=CANVAS, drawing_mode="freedraw", return_image_data=True,
+        key=CANVAS_KEY,
+    )
+    stroke_width_control()
+    if canvas.image_data is None:  # no stroke yet
+        return None
+    try:
+        return preprocess(canvas.image_data)
+    except EmptyImage:  # every stroke undone, or the canvas cleared
+        return None
+
+
+def uploaded_image():
+    """The model's-eye image of an uploaded picture, or None after saying why not."""
+    file = st.file_uploader(
+        "A photo or scan of one handwritten digit (png or jpg); dark ink on light paper is fine",
+        type=["png", "jpg", "jpeg"], key="draw_upload",
+    )
+    if file is None:
+        st.info("Upload a picture of a single digit, written large.", icon=":material/upload:")
+        return None
+    try:
+        picture = open_image(file.getvalue())
+        image = preprocess(picture)
+    except EmptyImage as exc:
+        st.warning(f"{file.name}: {exc}.")
+        return None
+    except ImageError as exc:
+        st.error(f"{file.name}: {exc}.")
+        return None
+    picture.thumbnail((CANVAS, CANVAS))
+    st.image(picture, caption=file.name)
+    return image
+
+
+def with_article(digit: int) -> str:
+    return f"an {digit}" if digit == 8 else f"a {digit}"
+
+
+def show_answer(model, image, digits) -> None:
+    answer = classify(model, image, digits)
+    st.subheader(f"Prediction: {answer.digit}", anchor=False)
+    sure = "over 99.9%" if answer.probability > 0.999 else f"{answer.probability:.1%}"
+    st.markdown(f"with probability **{sure}**")
+    st.plotly_chart(probability_bars(answer.probabilities, height=FIGURE_HEIGHT - 60), width="stretch",
+                    config={"displayModeBar": False})
+
+
+def show_why(model, image, digits, kind: str) -> None:
+    why = explain(model, image, digits)
+    seen, reasons = st.columns(2)
+    with seen:
+        st.markdown("**What the model sees**: your digit cropped, scaled to 20 pixels and centred in 28x28, "
+                    "as MNIST's digits are.")
+        st.plotly_chart(heatmap(image, diverging=False, height=FIGURE_HEIGHT).update_traces(showscale=False),
+                        width="stretch", config={"displayModeBar": False})
+    with reasons:
+        if why.against is None:
+            st.markdown(f"**Why {why.towards}**: red ink raised the score of {why.towards}, blue ink lowered it.")
+            against = f"against {why.towards}"
+        else:
+            st.markdown(f"**Why**: red ink pushed towards {why.towards}, blue ink towards {why.against}.")
+            against = f"towards {why.against}"
+        figure = contribution_map(why.contributions, image, f"towards {why.towards}", against, FIGURE_HEIGHT)
+        st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+    if kind == "linear":
+        up, down = why.contributions[why.contributions > 0].sum(), why.contributions[why.contributions < 0].sum()
+        bias = why.score - why.contributions.sum()
+        meaning = f" (above 0 means {why.towards})" if why.against is not None else f" for {why.towards}"
+        st.caption(
+            f"Each pixel's push is its weight times its brightness. The red ones add {up:+.2f} to the score, "
+            f"the blue ones {down:+.2f}, the bias {bias:+.2f}: the score is {why.score:+.2f}{meaning}."
+        )
+    else:
+        st.caption(
+            "The net has no single weight per pixel, so each pixel's push is the score's gradient with respect "
+            "to that pixel, times the pixel: roughly how much the score would drop if that ink were rubbed out."
+        )
+
+lab = get_lab()
+st.title("Draw")
+st.markdown("Draw a digit and ask a model what it is, then see why it answered so: which strokes pushed it which way.")
+task_picker()
+digits = lab.settings.digits
+left, right = st.columns([0.55, 0.45], gap="small")  # the left one holds the 280-pixel canvas at 1024x768
+with right:
+    chosen = pick_model(lab, digits)
+with left:
+    source = st.radio("Input", ["Draw", UPLOAD], horizontal=True, label_visibility="collapsed", key="draw_input")
+    image = uploaded_image() if source == UPLOAD else drawn_image()
+with right:
+    if image is not None:
+        show_answer(chosen.model, image, digits)
+    elif source != UPLOAD:
+        what = "any digit" if digits == ALL_DIGITS else f"{with_article(digits[0])} or {with_article(digits[1])}"
+        st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",
+                icon=":material/draw:")
+if image is not None:
+    show_why(chosen.model, image, digits, chosen.settings.model)

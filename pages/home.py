@@ -1,0 +1,51 @@
+"""Home: what the lab is, the six steps, the dataset at a glance, and the code that trains."""
+
+import streamlit as st
+
+from digitnet.code import function_source
+from digitnet.data import describe_digits
+from digitnet.glance import class_counts, sample_grid
+from pages.common import get_lab
+
+STEPS = [
+    ("Initialise", "Start every weight at a small random number.", "pages/step.py", "Step through"),
+    ("Predict", "Run the images through the model: a number per image.", "pages/draw.py", "Draw a digit"),
+    ("Loss", "Score the predictions: lower is better, and it changes smoothly.", "pages/experiments.py",
+     "Why not accuracy?"),
+    ("Gradients", "Ask autograd how the loss changes with every weight.", "pages/weights.py", "See gradients"),
+    ("Step", "Move every weight a little against its gradient: lr times the gradient.", "pages/step.py",
+     "Step through"),
+    ("Repeat", "Do it again on the next mini-batch, epoch after epoch.", "pages/train.py", "Watch it learn"),
+]
+
+st.title("digitnet: how a neural net learns")
+st.markdown(
+    "A lab for the classic lesson: teach a model to tell handwritten digits apart, using real "
+    "MNIST images, and watch every step it takes. Train a **linear model written from scratch** "
+    "or a **three-layer net**, see the weights it learns, then draw a digit and ask it."
+)
+
+steps, code = st.columns([3, 2], gap="large")
+with steps:
+    st.subheader("The six steps")
+    for number, (name, text, page, link) in enumerate(STEPS, 1):
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.markdown(f"**{number}. {name}**: {text}")
+        right.page_link(page, label=link)
+with code:
+    st.subheader("The code that runs")
+    st.caption("Steps 2 to 5 on one mini-batch, from `digitnet/learner.py`; the training loop repeats it.")
+    st.code(function_source("learner", "train_batch"), language="python")
+
+digits = get_lab().settings.digits
+st.subheader(f"The data: {describe_digits(digits)}")
+counts = class_counts(digits)
+columns = st.columns(len(digits) if len(digits) == 2 else 5)
+for index, digit in enumerate(digits):
+    label = f"label {index}" if len(digits) == 2 else ""
+    columns[index % len(columns)].metric(
+        f"Digit {digit} {label}", f"{counts[digit]['train']:,} training", f"{counts[digit]['test']:,} validation",
+        delta_color="off",
+    )
+st.image(sample_grid(digits), caption="The first training images of each class", width=480)
+st.caption("MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0.")

@@ -1,0 +1,109 @@
+"""The Experiments page: each experiment's button shows the effect the lesson describes."""
+
+import math
+import re
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from digitnet.data import load_dataset
+from digitnet.models import LinearModel
+from digitnet.settings import LESSON
+
+
+@pytest.fixture(scope="module")
+def at():
+    """One session for the whole module, as a learner going from one experiment to the next."""
+    test = AppTest.from_file("../app.py", default_timeout=120).run()
+    test.switch_page("pages/experiments.py").run()
+    assert not test.exception
+    return test
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click().run()
+    assert not at.exception
+    return at
+
+
+def metric(at: AppTest, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_accuracy_stays_while_the_loss_moves(at):
+    click(at, "exp1_run")
+    accuracy, loss = metric(at, "Accuracy"), metric(at, "mnist_loss")
+    assert accuracy.delta == "+0.0000"
+    assert float(loss.delta) != 0
+    # the same by hand: the lesson's model with seed 0, weight 320 times 1.01, on the validation images
+    data = load_dataset()
+    model = LinearModel(1, LESSON.init, torch.Generator().manual_seed(0))
+    weights, bias = model.weights.detach().clone(), model.bias.detach()
+    nudged = weights.clone()
+    nudged[320] *= 1.01
+    labels = data.valid_y[:, 0]
+    for w in (weights, nudged):
+        predictions = (data.valid_x @ w + bias)[:, 0]
+        assert accuracy.value == f"{((predictions > 0).float() == labels).float().mean().item():.4f}"
+    sigmoid = (data.valid_x @ nudged + bias)[:, 0].sigmoid()
+    assert loss.value == f"{torch.where(labels == 1, 1 - sigmoid, sigmoid).mean().item():.6f}"
+    assert "exactly the same" in text(at)
+
+
+def test_sigmoid_of_zero(at):
+    at.slider(key="exp2_prediction").set_value(0.0).run()
+    values = [metric(at, label).value for label in ("sigmoid", "mnist_loss, target 1", "mnist_loss, target 0")]
+    assert values == ["0.5000"] * 3
+    at.slider(key="exp2_prediction").set_value(3.0).run()
+    assert metric(at, "mnist_loss, target 1").value == f"{1 - torch.tensor(3.0).sigmoid().item():.4f}"
+
+
+def test_gradient_doubles_without_zero_grad(at):
+    click(at, "exp3_run")
+    table = next(d.value for d in at.dataframe if "weights.grad.mean()" in d.value.columns)
+    first, second, zeroed = table["weights.grad.mean()"].tolist()
+    assert second == pytest.approx(2 * first, rel=1e-6) and first != 0
+    assert zeroed == first
+    bias = table["bias.grad"].tolist()
+    assert bias[1] == pytest.approx(2 * bias[0], rel=1e-6) and bias[2] == bias[0]
+
+
+def test_unshuffled_plateaus_where_shuffled_learns(at):
+    at.slider(key="exp4_epochs").set_value(3).run()
+    click(at, "exp4_run")
+    found = re.search(r"after each of the first (\d+) epochs.*?= \*\*([\d.]+)\*\*.*?reaches \*\*([\d.]+)\*\*", text(at))
+    assert found, text(at)
+    epochs, plateau, shuffled = int(found[1]), float(found[2]), float(found[3])
+    data = load_dataset()
+    assert epochs == 3
+    assert plateau == round((data.valid_y == 0).float().mean().item(), 4)
+    assert shuffled > 0.95
+
+
+def test_small_learning_rate_crawls_and_big_one_diverges(at):
+    click(at, "exp5_run")
+    table = next(d.value for d in at.dataframe if "learning rate" in d.value.columns)
+    rows = table.to_dict("records")
+    assert [r["learning rate"] for r in rows] == ["0.0001", "1", "10"]
+    assert [r["what happened"] for r in rows] == ["trained", "trained", "diverged"]
+    losses = [float(v) for v in rows[0]["validation loss, epoch by epoch"].split(" → ")]
+    assert len(losses) == 4 and max(losses) - min(losses) < 0.01  # barely moves
+    assert rows[1]["accuracy"] > 0.9
+    assert "diverged" in text(at)
+
+
+def test_batch_sizes_one_epoch_each(at):
+    click(at, "exp6_run")
+    table = next(d.value for d in at.dataframe if "batch size" in d.value.columns)
+    rows = table.to_dict("records")
+    n = len(load_dataset().train_x)
+    assert [r["batch size"] for r in rows] == ["1", "256", f"all {n:,}"]
+    assert [r["steps"] for r in rows] == [n, -(-n // 256), 1]
+    assert rows[0]["noise"] > 10 * rows[1]["noise"] > 0
+    assert math.isnan(rows[2]["noise"])  # one step: nothing to compare it with
+    assert all(r["seconds"] > 0 for r in rows)

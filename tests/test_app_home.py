@@ -1,0 +1,37 @@
+from streamlit.testing.v1 import AppTest
+
+from digitnet.learner import train_batch
+
+
+def home(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.query_params.update(query or {})
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_home_shows_the_six_steps_and_the_code_that_runs():
+    at = home()
+    steps = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert [s.split("**")[1] for s in steps] == [
+        "1. Initialise", "2. Predict", "3. Loss", "4. Gradients", "5. Step", "6. Repeat",
+    ]
+    code = at.code[0].value
+    assert code.startswith("def train_batch(") and "loss.backward()" in code
+    assert code == __import__("inspect").getsource(train_batch).rstrip()
+
+
+def test_home_shows_the_dataset_at_a_glance():
+    at = home()
+    metrics = {m.label: (m.value, m.proto.delta) for m in at.metric}
+    assert metrics == {
+        "Digit 2 label 0": ("5,958 training", "1,032 validation"),
+        "Digit 6 label 1": ("5,918 training", "958 validation"),
+    }
+
+
+def test_home_follows_the_task_of_the_link():
+    at = home({"digits": "all"})
+    assert len(at.metric) == 10
+    assert sum(int(m.value.split()[0].replace(",", "")) for m in at.metric) == 60_000

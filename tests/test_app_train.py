@@ -1,0 +1,137 @@
+"""The Train page through Streamlit's AppTest: settings, training, history, files, links."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from digitnet.data import load_dataset
+from digitnet.learner import EpochResult
+from digitnet.modelfile import model_bytes
+
+
+def train_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    at.query_params.update(query or {})
+    at.run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    return at
+
+
+def texts(elements) -> str:
+    return " | ".join(element.value for element in elements)
+
+
+def test_training_fills_the_table_and_the_history():
+    at = train_page({"model": "linear", "epochs": "2"})
+    at.button(key="train_button").click().run()
+    assert not at.exception
+    run = at.session_state.lab.runs[-1]
+    assert [e.epoch for e in run.history] == [1, 2]
+    assert run.history[-1].accuracy > 0.95
+    assert "run 1: validation accuracy" in texts(at.success)
+    epoch_table, history_table = at.dataframe[0].value, at.dataframe[1].value
+    assert list(epoch_table["epoch"]) == [1, 2]
+    assert list(history_table["run"]) == ["run 1"]
+    assert history_table["accuracy"][0] == pytest.approx(run.history[-1].accuracy)
+
+
+def test_sliders_set_the_run_and_every_run_is_kept():
+    at = train_page({"model": "linear"})
+    at.slider(key="setting_epochs").set_value(1).run()
+    at.select_slider(key="setting_lr").set_value(0.1).run()
+    at.button(key="train_button").click().run()
+    at.select_slider(key="setting_lr").set_value(1.0).run()
+    at.button(key="train_button").click().run()
+    assert not at.exception
+    runs = at.session_state.lab.runs
+    assert [r.settings.lr for r in runs] == [0.1, 1.0]
+    assert all(len(r.history) == 1 for r in runs)
+    assert at.multiselect(key="compare_runs").value == ["run 1", "run 2"]
+
+
+def test_settings_survive_switching_pages():
+    at = train_page()
+    at.select_slider(key="setting_lr").set_value(0.03).run()
+    at.slider(key="setting_epochs").set_value(7).run()
+    at.radio(key="setting_model").set_value("linear").run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/train.py").run()
+    assert at.select_slider(key="setting_lr").value == 0.03
+    assert at.slider(key="setting_epochs").value == 7
+    assert at.radio(key="setting_model").value == "linear"
+
+
+def test_a_link_opens_with_its_settings():
+    at = train_page({"model": "linear", "lr": "0.3", "bs": "128", "epochs": "9", "digits": "3-8", "shuffle": "0"})
+    settings = at.session_state.lab.settings
+    assert (settings.model, settings.lr, settings.bs, settings.epochs) == ("linear", 0.3, 128, 9)
+    assert settings.digits == (3, 8) and settings.shuffle is False
+    assert at.select_slider(key="setting_lr").value == 0.3
+    assert at.selectbox(key="task_a").value == 3 and at.selectbox(key="task_b").value == 8
+    assert at.query_params["lr"] in ("0.3", ["0.3"])
+
+
+def test_a_bad_link_parameter_is_reported_and_ignored():
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.query_params.update({"lr": "fast", "epochs": "4"})
+    at.run()
+    assert not at.exception
+    assert "ignored lr='fast' from the link" in texts(at.warning)
+    settings = at.session_state.lab.settings
+    assert settings.lr == 0.003 and settings.epochs == 4
+
+
+def test_the_same_digit_twice_is_refused_and_the_task_kept():
+    at = train_page()
+    at.selectbox(key="task_b").set_value(2).run()
+    assert not at.exception
+    assert at.session_state.lab.settings.digits == (2, 6)
+    assert "choose two different digits" in texts(at.warning)
+
+
+def test_a_diverging_run_says_so_and_suggests_a_smaller_rate():
+    at = train_page({"lr": "10", "opt": "sgd", "epochs": "1"})
+    at.button(key="train_button").click().run()
+    assert not at.exception
+    assert "smaller learning rate" in texts(at.error)
+    assert at.session_state.lab.runs[-1].status == "diverged"
+
+
+def test_a_stopped_run_keeps_its_model_and_says_so():
+    at = train_page({"model": "linear"})
+    lab = at.session_state.lab
+    run = lab.start_run(load_dataset((2, 6)))
+    before = run.model.weights.detach().clone()
+    for event in run.fit(3):  # what a click on the stop control does: leave the loop mid-epoch
+        if not isinstance(event, EpochResult) and event.epoch == 2 and event.batch == 10:
+            break
+    at.run()
+    assert run.status == "stopped" and len(run.history) == 1
+    assert not run.model.weights.detach().equal(before)
+    assert "was stopped after" in texts(at.info) and "keeps what it learned" in texts(at.info)
+    assert at.get("download_button")
+
+
+def test_loading_a_bad_file_is_refused_with_a_message():
+    at = train_page()
+    upload = ("notes.safetensors", b"not a model at all", "application/octet-stream")
+    at.file_uploader(key="model_upload").set_value(upload)
+    at.run()
+    assert not at.exception
+    assert "notes.safetensors" in texts(at.error)
+    assert at.session_state.lab.runs == []
+
+
+def test_loading_a_model_file_adds_it_to_the_session():
+    data = load_dataset((2, 6))
+    at = train_page({"model": "linear", "epochs": "1"})
+    at.button(key="train_button").click().run()
+    run = at.session_state.lab.runs[-1]
+    saved = model_bytes(run.model, run.settings, run.metrics())
+    fresh = train_page()
+    fresh.file_uploader(key="model_upload").set_value(("mine.safetensors", saved, "application/octet-stream"))
+    fresh.run()
+    loaded = fresh.session_state.lab.runs[-1]
+    assert loaded.status == "loaded" and loaded.name == "mine.safetensors (uploaded)"
+    assert loaded.model(data.valid_x[:5]).detach().equal(run.model(data.valid_x[:5]).detach())
+    assert "Loaded mine.safetensors" in texts(fresh.success)

@@ -1,0 +1,31 @@
+"""Property tests: settings from a shared link (URL parameters anyone can edit)."""
+
+from dataclasses import fields
+
+from bad_input import check_message
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digitnet.settings import Settings
+
+NAMES = [f.name for f in fields(Settings)]
+texts = st.one_of(
+    st.text(max_size=12),
+    st.integers().map(str),
+    st.floats().map(str),
+    st.sampled_from(["", "none", "all", "nan", "inf", "1e400", "2-6", "2-2", "40-20-10-5-1", "0", "true", "9" * 5000]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.one_of(st.sampled_from(NAMES), st.text(max_size=6)), texts, max_size=6))
+def test_any_link(params):
+    """A link never fails: every bad parameter is skipped with a note, the rest are kept."""
+    result, problems = Settings.from_query(params)
+    assert result == result.checked()
+    assert len(problems) <= len(params)
+    for problem in problems:
+        check_message(problem, echoes=list(params.values()))
+    for name, text in params.items():
+        if name in NAMES and not any(problem.startswith(f"ignored {name}=") for problem in problems):
+            assert result == Settings.from_query({**result.to_query(), name: text})[0]

@@ -1,0 +1,34 @@
+"""Training in a real browser: the curves update live, never blank, and the stop control works."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+from live_chart import SAMPLE_JS, sample_training  # noqa: E402
+
+FAST_EPOCHS = "model=linear&bs=256&lr=1.0&opt=sgd&loss=mnist&epochs=60"
+
+
+def test_the_chart_updates_live_and_never_blanks(page, app_url):
+    result = sample_training(page, app_url, FAST_EPOCHS)
+    print(f"\nlive chart: {result}")
+    assert result["first_point_seconds"] is not None, "the chart never appeared"
+    assert result["samples"] >= 10
+    assert result["blank"] == 0, f"the chart was missing in {result['blank']} of {result['samples']} samples"
+    assert result["updates"] >= 5, "the progress moved fewer than 5 times: the page is not updating live"
+    assert page.get_by_text("run 1: validation accuracy").count() == 1
+
+
+def test_the_stop_control_ends_training_and_keeps_the_model(page, app_url):
+    page.goto(f"{app_url}/train?model=linear&bs=16&epochs=100")
+    page.locator(".st-key-train_button button").click()
+    page.wait_for_function(f"() => ({SAMPLE_JS})().drawn")
+    page.wait_for_function(f"() => ({SAMPLE_JS})().progress.startsWith('Epoch 2 of 100')", timeout=60_000)
+    page.locator(".st-key-stop_training button").click()
+    message = page.get_by_text("was stopped after")
+    message.wait_for()
+    assert "keeps what it learned" in message.inner_text()
+    page.locator(".st-key-stop_training button").wait_for(state="detached")
+    assert page.locator('.st-key-live_loss [data-testid="stVegaLiteChart"]').count() == 1
+    assert page.get_by_text("Download run 1").count() == 1

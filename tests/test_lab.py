@@ -1,0 +1,39 @@
+from digitnet.data import load_dataset
+from digitnet.lab import Lab
+from digitnet.modelfile import load_model, model_bytes
+from digitnet.settings import Settings
+
+
+def test_runs_are_kept_in_order_with_their_settings():
+    data = load_dataset((2, 6))
+    lab = Lab(Settings(model="linear", epochs=1))
+    first = lab.start_run(data)
+    lab.settings = lab.settings.replace(lr=0.1)
+    second = lab.start_run(data)
+    assert lab.runs == [first, second]
+    assert (first.name, second.name) == ("run 1", "run 2")
+    assert (first.settings.lr, second.settings.lr) == (0.003, 0.1)
+
+
+def test_latest_skips_untrained_and_diverged_runs():
+    data = load_dataset((2, 6))
+    lab = Lab(Settings(model="linear", epochs=1))
+    assert lab.latest() is None
+    trained = lab.start_run(data)
+    list(trained.fit())
+    lab.start_run(data)  # never trained
+    diverging = lab.start_run(data)
+    diverging.diverged = "the loss became nan"
+    diverging.batch_losses.append(float("nan"))
+    assert lab.latest() is trained
+    assert lab.latest((3, 8)) is None
+
+
+def test_a_saved_model_joins_the_session():
+    data = load_dataset((2, 6))
+    lab = Lab(Settings(model="linear"))
+    source = lab.start_run(data)
+    saved = load_model(model_bytes(source.model, source.settings, {"accuracy": 0.5}))
+    loaded = lab.add_saved(saved, data, "mine.safetensors")
+    assert loaded.status == "loaded" and loaded.usable
+    assert lab.latest() is loaded and loaded.name == "mine.safetensors (uploaded)"

@@ -1,0 +1,95 @@
+import threading
+import time
+
+import pytest
+
+from digitnet.slots import Slots
+
+
+def test_no_more_than_capacity_run_at_once():
+    slots, peak, lock = Slots(2), [0], threading.Lock()
+
+    def train():
+        ticket = slots.acquire()
+        with lock:
+            peak[0] = max(peak[0], slots.running())
+        time.sleep(0.05)
+        slots.release(ticket)
+
+    threads = [threading.Thread(target=train) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak[0] == 2
+    assert slots.running() == 0 and slots.waiting() == 0
+
+
+def test_waiters_are_served_in_arrival_order_and_told_their_place():
+    slots = Slots(1)
+    first = slots.acquire()
+    order, places = [], {}
+
+    def train(name):
+        ticket = slots.acquire(on_wait=lambda ahead: places.setdefault(name, ahead), poll=0.01)
+        order.append(name)
+        slots.release(ticket)
+
+    threads = []
+    for name in "abc":
+        threads.append(threading.Thread(target=train, args=(name,)))
+        threads[-1].start()
+        while slots.waiting() < len(threads):
+            time.sleep(0.001)
+    time.sleep(0.05)
+    slots.release(first)
+    for thread in threads:
+        thread.join()
+    assert order == ["a", "b", "c"]
+    assert places == {"a": 0, "b": 1, "c": 2}
+
+
+def test_a_waiter_that_gives_up_leaves_the_queue():
+    slots = Slots(1)
+    held = slots.acquire()
+
+    def stop(ahead):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        slots.acquire(on_wait=stop, poll=0.01)
+    assert slots.waiting() == 0
+    slots.release(held)
+    assert slots.running() == 0
+
+
+def test_sharing_takes_turns_and_frees_the_slot_at_the_end():
+    slots, log = Slots(1), []
+
+    def events(name):
+        for i in range(6):
+            time.sleep(0.02)
+            log.append(name)
+            yield i
+
+    def train(name):
+        assert list(slots.share(events(name), turn=0.03)) == list(range(6))
+
+    threads = [threading.Thread(target=train, args=(name,)) for name in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    switches = sum(1 for x, y in zip(log, log[1:]) if x != y)
+    assert sorted(log) == ["a"] * 6 + ["b"] * 6
+    assert switches >= 2, f"one training kept the slot throughout: {log}"
+    assert slots.running() == 0 and slots.waiting() == 0
+
+
+def test_stopping_a_shared_training_frees_its_slot():
+    slots = Slots(1)
+    shared = slots.share(iter(range(100)))
+    next(shared)
+    assert slots.running() == 1
+    shared.close()
+    assert slots.running() == 0
