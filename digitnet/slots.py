@@ -60,8 +60,13 @@ class Slots:
 
     def share(self, events, on_wait=None, turn: float = TURN):
         """Yield from `events` (a training's generator) while holding a slot; after each turn
-        the slot goes back to the queue if anyone is waiting. Stopping the iteration frees it."""
-        ticket = self.acquire(on_wait)
+        the slot goes back to the queue if anyone is waiting. Closing this generator frees the
+        slot and closes `events` at once, so a stopped training is marked stopped right away."""
+        try:
+            ticket = self.acquire(on_wait)
+        except BaseException:
+            _close(events)
+            raise
         try:
             turn_started = time.monotonic()
             for event in events:
@@ -72,3 +77,9 @@ class Slots:
                     turn_started = time.monotonic()
         finally:
             self.release(ticket)
+            _close(events)
+
+
+def _close(events) -> None:
+    if hasattr(events, "close"):
+        events.close()

@@ -9,6 +9,7 @@ other pages can use its model and it can go on training with fit.
 
 import math
 import time
+from contextlib import closing
 from dataclasses import dataclass
 
 import torch
@@ -165,10 +166,11 @@ class Stepper:
         if self.done not in (1, 6):
             self.one_batch()
         self.epoch_left, self.done = None, 6
-        for event in self.run.fit(epochs):
-            if isinstance(event, EpochResult):
-                self.trail.append(TrailPoint(len(self.run.batch_losses), event.valid_loss, event.accuracy))
-            yield event
+        with closing(self.run.fit(epochs)) as events:  # closing this closes the run's fit at once
+            for event in events:
+                if isinstance(event, EpochResult):
+                    self.trail.append(TrailPoint(len(self.run.batch_losses), event.valid_loss, event.accuracy))
+                yield event
 
     # Steps 2, 4 and 5 (3 and 6 are one line each in advance), as train_batch and Run.fit do them.
 

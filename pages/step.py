@@ -1,6 +1,7 @@
 """Step through: the lesson's six steps one click at a time, on a real model and real mini-batches."""
 
 import html
+from contextlib import closing
 
 import streamlit as st
 
@@ -355,10 +356,12 @@ def train_on(stepper: Stepper) -> None:
     done = 0
     try:
         stepper.use_settings(get_lab().settings)
-        for event in training_slots().share(stepper.fit(epochs)):
-            if isinstance(event, EpochResult):
-                done += 1
-                bar.progress(done / epochs, text=f"Epoch {done} of {epochs}: validation accuracy {event.accuracy:.4f}")
+        with closing(training_slots().share(stepper.fit(epochs))) as events:
+            for event in events:
+                if isinstance(event, EpochResult):
+                    done += 1
+                    bar.progress(done / epochs,
+                                 text=f"Epoch {done} of {epochs}: validation accuracy {event.accuracy:.4f}")
     except (Diverged, SettingsError) as exc:
         st.session_state.step_problem = str(exc)
     st.rerun()

@@ -1,6 +1,7 @@
 """Train: choose a model and its settings, train it, watch it learn, compare runs."""
 
 import time
+from contextlib import closing
 
 import streamlit as st
 
@@ -125,18 +126,21 @@ def train_live(run, view: RunView) -> None:
 
     view.status.info(training)
     try:
-        for event in training_slots().share(run.fit(epochs), on_wait=waiting):
-            now = time.perf_counter()
-            finished = isinstance(event, EpochResult) and event.epoch == first + epochs
-            if now - last_draw >= REDRAW_EVERY or finished:
-                if isinstance(event, EpochResult):
-                    done = event.epoch - first
-                else:
-                    done = event.epoch - first - 1 + event.batch / event.n_batches
-                text = f"Epoch {event.epoch - first} of {epochs} · {now - started:.1f} s"
-                view.status.info(training)
-                view.draw(run, (min(done / epochs, 1.0), text))
-                last_draw = now
+        # Closed on the way out, a click's interruption included: the run is marked stopped and
+        # its slot freed before the page is drawn again.
+        with closing(training_slots().share(run.fit(epochs), on_wait=waiting)) as events:
+            for event in events:
+                now = time.perf_counter()
+                finished = isinstance(event, EpochResult) and event.epoch == first + epochs
+                if now - last_draw >= REDRAW_EVERY or finished:
+                    if isinstance(event, EpochResult):
+                        done = event.epoch - first
+                    else:
+                        done = event.epoch - first - 1 + event.batch / event.n_batches
+                    text = f"Epoch {event.epoch - first} of {epochs} · {now - started:.1f} s"
+                    view.status.info(training)
+                    view.draw(run, (min(done / epochs, 1.0), text))
+                    last_draw = now
     except Diverged:
         pass  # the run keeps the message; the page shows it after the rerun below
     st.rerun()

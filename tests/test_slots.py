@@ -93,3 +93,16 @@ def test_stopping_a_shared_training_frees_its_slot():
     assert slots.running() == 1
     shared.close()
     assert slots.running() == 0
+
+
+def test_closing_a_shared_run_marks_it_stopped_at_once(small):
+    from digitnet.learner import Run
+    from digitnet.settings import Settings
+
+    slots = Slots(1)
+    run = Run(Settings(model="linear", bs=16, seed=0), small)
+    fit = run.fit(3)  # still referenced here, as a traceback can keep it: closing must not wait for it
+    shared = slots.share(fit)
+    next(shared)
+    shared.close()
+    assert run.status == "stopped" and slots.running() == 0
