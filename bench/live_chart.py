@@ -22,7 +22,10 @@ SAMPLE_JS = """() => {
   const drawing = chart && chart.querySelector('canvas, svg');
   const drawn = !!(box && box.height > 100 && drawing && drawing.getBoundingClientRect().height > 100);
   const progress = document.querySelector('.st-key-live_progress');
-  return {drawn: drawn, progress: progress ? progress.innerText.trim() : ""};
+  const button = document.querySelector('.st-key-train_button button');
+  const alert = document.querySelector('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]');
+  return {drawn: drawn, progress: progress ? progress.innerText.trim() : "",
+          finished: !!(alert && button && !button.disabled)};
 }"""
 
 
@@ -41,10 +44,9 @@ def sample_training(page, url: str, query: str, timeout: float = 90.0) -> dict:
             first_point = now - clicked
         if first_point is not None:
             samples.append((now, sample))
-        if page.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]').count():
-            if first_point is not None and not button.is_disabled():
+            if sample["finished"]:
                 break
-        time.sleep(SAMPLE_EVERY)
+        time.sleep(max(0.0, SAMPLE_EVERY - (time.monotonic() - now)))
     texts = [s["progress"] for _, s in samples if s["progress"]]
     updates = sum(1 for a, b in zip(texts, texts[1:], strict=False) if a != b)
     live = [t for t, s in samples if s["progress"]]
