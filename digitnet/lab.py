@@ -5,6 +5,7 @@ The app keeps one Lab per browser session; nothing in it is shared between sessi
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from .settings import Settings
@@ -34,6 +35,13 @@ class Lab:
         run = Run(saved.settings, data, model=saved.model, name=f"{file_name} (uploaded)")
         self.runs.append(run)
         return run
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait for runs that are still training elsewhere: Streamlit starts a page's new run
+        as soon as a click stops the old one, and the old one lets go of its run only at its
+        next update. False if one is still training after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        return all(run.wait_idle(max(0.0, deadline - time.monotonic())) for run in self.runs)
 
     def latest(self, digits=None) -> Run | None:
         """The newest run with a usable model, for the given digits if any."""

@@ -6,6 +6,7 @@ reports as it goes, so a caller can draw each epoch as it arrives or stop betwee
 
 import math
 import random
+import threading
 import time
 from dataclasses import dataclass
 
@@ -95,6 +96,8 @@ class Run:
         self.snapshots = [self.weights()]  # the parameters at the start and after each epoch
         self.diverged: str | None = None
         self.status = "new" if model is None else "loaded"
+        self._idle = threading.Event()  # clear while a fit is under way, in whatever thread
+        self._idle.set()
 
     @property
     def usable(self) -> bool:
@@ -134,6 +137,7 @@ class Run:
     def fit(self, epochs: int | None = None):
         """Train for `epochs` more epochs (default: the settings'), yielding after every
         batch (BatchResult) and epoch (EpochResult). Stop iterating to stop training."""
+        self._idle.clear()
         self.status = "training"
         try:
             yield from self._epochs(epochs or self.settings.epochs)
@@ -141,6 +145,11 @@ class Run:
         finally:
             if self.status == "training":
                 self.status = "stopped"
+            self._idle.set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no fit is under way; False if one still is after `timeout` seconds."""
+        return self._idle.wait(timeout)
 
     def _epochs(self, epochs: int):
         x, y, s = self.data.train_x, self.data.train_y, self.settings

@@ -29,10 +29,13 @@ def start_session() -> Lab:
 
 
 def get_lab() -> Lab:
-    """This browser session's Lab."""
+    """This browser session's Lab, once a run stopped by the last click has let go."""
     if "lab" not in st.session_state:
         _enter_through_app()
-    return st.session_state.lab
+    lab = st.session_state.lab
+    if not lab.settle():
+        st.warning("The last run is still stopping; reload the page in a moment.")
+    return lab
 
 
 def _enter_through_app() -> None:

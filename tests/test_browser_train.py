@@ -24,7 +24,8 @@ def test_the_stop_control_ends_training_and_keeps_the_model(page, app_url):
     page.goto(f"{app_url}/train?model=linear&bs=16&epochs=100")
     page.locator(".st-key-train_button button").click()
     page.wait_for_function(f"() => ({SAMPLE_JS})().drawn")
-    page.wait_for_function(f"() => ({SAMPLE_JS})().progress.startsWith('Epoch 2 of 100')", timeout=60_000)
+    epoch = f"(({SAMPLE_JS})().progress.match(/^Epoch (\\d+) of/) || [0, 0])[1]"
+    page.wait_for_function(f"() => Number({epoch}) >= 2", timeout=60_000)  # at least one epoch kept
     page.locator(".st-key-stop_training button").click()
     message = page.get_by_text("was stopped after")
     message.wait_for()

@@ -1,3 +1,5 @@
+from contextlib import closing
+
 from digitnet.data import load_dataset
 from digitnet.lab import Lab
 from digitnet.modelfile import load_model, model_bytes
@@ -37,3 +39,26 @@ def test_a_saved_model_joins_the_session():
     loaded = lab.add_saved(saved, data, "mine.safetensors")
     assert loaded.status == "loaded" and loaded.usable
     assert lab.latest() is loaded and loaded.name == "mine.safetensors (uploaded)"
+
+
+def test_settle_waits_for_a_run_training_in_another_thread(small):
+    import threading
+
+    lab = Lab(Settings(model="linear", bs=16, epochs=50, seed=0))
+    run = lab.start_run(small)
+    started, stop = threading.Event(), threading.Event()
+
+    def train():  # what an interrupted page run does: goes on until its next update, then stops
+        with closing(run.fit()) as events:
+            for event in events:
+                started.set()
+                if stop.is_set():
+                    return
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    started.wait()
+    assert run.status == "training" and not lab.settle(timeout=0.05)
+    stop.set()
+    assert lab.settle(timeout=10) and run.status == "stopped"
+    thread.join()
