@@ -50,7 +50,7 @@ def test_settle_waits_for_a_run_training_in_another_thread(small):
 
     def train():  # what an interrupted page run does: goes on until its next update, then stops
         with closing(run.fit()) as events:
-            for event in events:
+            for _ in events:
                 started.set()
                 if stop.is_set():
                     return
