@@ -3,16 +3,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test bench browser
+.PHONY: run test bench system
 
 # The app: creates .venv when missing, installs requirements.txt into it, starts Streamlit.
 run: $(VENV)/.app
 	$(BIN)/streamlit run app.py
 
-# The whole suite: lint, engine and app tests, real-browser tests.
-test: $(VENV)/.dev browser
+# The whole suite: lint, engine and app tests, real-browser tests, all with networking
+# denied (scripts/offline): the app must work with no network.
+test: $(VENV)/.dev system
 	$(BIN)/ruff check .
-	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+	CHROMIUM=$(CHROMIUM) scripts/offline $(BIN)/python -m pytest
 
 bench: $(VENV)/.app
 	$(BIN)/python bench/train_speed.py
@@ -28,8 +29,14 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -r requirements-dev.txt
 	touch $@ $(VENV)/.app
 
-# Real-browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
-browser:
-	@test -x $(CHROMIUM) || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
-	  else echo "Browser tests need Chromium at $(CHROMIUM): sudo apt-get install -y chromium (or set CHROMIUM=/path/to/chromium)"; exit 1; fi; }
+# System packages the suite needs, installed with apt when missing and the user is root:
+# Debian's Chromium for the real-browser tests (Playwright's own browser download does not
+# work offline) and iproute2, whose `ip` brings up loopback in scripts/offline.
+APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get install -y $(1) || { apt-get update && apt-get install -y $(1); }; \
+  else echo "$(2)"; exit 1; fi
+
+system:
+	@test -x $(CHROMIUM) || { $(call APT_INSTALL,chromium,Browser tests need Chromium at $(CHROMIUM): \
+	  sudo apt-get install -y chromium (or set CHROMIUM=/path/to/chromium)); }
+	@PATH="$$PATH:/usr/sbin:/sbin" command -v ip >/dev/null || \
+	  { $(call APT_INSTALL,iproute2,The suite runs with networking denied and needs ip: sudo apt-get install -y iproute2); }

@@ -15,6 +15,9 @@ from pathlib import Path
 
 SAMPLE_EVERY = 0.05
 
+# Short epochs, many of them: a run of several seconds with a redraw for nearly every epoch.
+FAST_EPOCHS = "model=linear&bs=64&lr=0.1&opt=sgd&loss=mnist&epochs=100"
+
 # One sample: is the live loss chart on screen with its drawing, and the progress text.
 SAMPLE_JS = """() => {
   const chart = document.querySelector('.st-key-live_loss [data-testid="stVegaLiteChart"]');
@@ -67,7 +70,7 @@ def main() -> None:
 
     cases = {
         "default run (mlp, adam, bs 64, 5 epochs)": "",
-        "fast epochs (linear, bs 256, 60 epochs)": "model=linear&bs=256&lr=1.0&opt=sgd&loss=mnist&epochs=60",
+        "fast epochs (linear, bs 64, 100 epochs)": FAST_EPOCHS,
     }
     process, url = start_app(Path("/tmp/digitnet-live-chart.log"))
     try:

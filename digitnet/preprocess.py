@@ -106,8 +106,8 @@ def _unit_range(array: np.ndarray) -> np.ndarray:
         raise ImageError(f"pixel values of type {array.dtype} are not an image")
     if not np.isfinite(array).all():
         raise ImageError("the image holds NaN or infinite values")
-    array = array.astype(np.float32)
-    return np.clip(array / 255 if array.max() > 1 else array, 0, 1)
+    # Scale and clip before narrowing to float32, which would overflow huge float64 values
+    return np.clip(array / 255 if array.max() > 1 else array, 0, 1).astype(np.float32)
 
 
 def _ink(grey: np.ndarray) -> np.ndarray:

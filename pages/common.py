@@ -63,8 +63,11 @@ def _torch_threads() -> None:
 
 @st.cache_resource
 def training_slots() -> Slots:
-    """One queue per process: as many trainings at once as there are cores, the rest wait."""
-    return Slots(len(os.sched_getaffinity(0)))
+    """One queue per process: as many trainings at once as there are cores, the rest wait.
+    DIGITNET_TRAINING_SLOTS, a whole number, sets another count (bench/load_test.py sets
+    one per session to compare with no queue)."""
+    slots = os.environ.get("DIGITNET_TRAINING_SLOTS", "")
+    return Slots(int(slots) if slots.isdigit() else len(os.sched_getaffinity(0)))
 
 
 def in_training_slot(work, *args):

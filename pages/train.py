@@ -27,6 +27,9 @@ from pages.common import (
 )
 
 REDRAW_EVERY = 0.15  # seconds: about six chart updates a second at most, whatever the epoch length
+# While others wait for a training slot: with thirty sessions, redrawing cost the server as
+# much time as training (bench/load_test.py), and every waiting learner paid for it.
+REDRAW_EVERY_BUSY = 0.5
 LOSS_CHART = curve_spec("loss", "loss")
 ACCURACY_CHART = curve_spec("accuracy", "validation accuracy")
 
@@ -112,12 +115,14 @@ class RunView:
 
 
 def train_live(run, view: RunView) -> None:
-    """Train the run's epochs, redrawing at most every REDRAW_EVERY seconds; a click on any
-    control stops it between batches (Streamlit reruns the page), keeping what was learned.
-    When other sessions train too, the run waits its turn for a core."""
+    """Train the run's epochs, redrawing at most every REDRAW_EVERY seconds (REDRAW_EVERY_BUSY
+    while other runs wait for a slot); a click on any control stops it between batches
+    (Streamlit reruns the page), keeping what was learned. When other sessions train too,
+    the run waits its turn for a core."""
     epochs = run.settings.epochs
     first = len(run.history)
     started = last_draw = time.perf_counter()
+    slots = training_slots()
     training = f"Training {run.name}: {run.settings.describe()}, seed {run.settings.seed}"
 
     def waiting(ahead: int) -> None:
@@ -131,11 +136,12 @@ def train_live(run, view: RunView) -> None:
     try:
         # Closed on the way out, a click's interruption included: the run is marked stopped and
         # its slot freed before the page is drawn again.
-        with closing(training_slots().share(run.fit(epochs), on_wait=waiting)) as events:
+        with closing(slots.share(run.fit(epochs), on_wait=waiting)) as events:
             for event in events:
                 now = time.perf_counter()
                 finished = isinstance(event, EpochResult) and event.epoch == first + epochs
-                if now - last_draw >= REDRAW_EVERY or finished:
+                every = REDRAW_EVERY_BUSY if slots.waiting() else REDRAW_EVERY
+                if now - last_draw >= every or finished:
                     if isinstance(event, EpochResult):
                         done = event.epoch - first
                     else:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -106,15 +107,24 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, app_url):
-    """A fresh browser context (its own Streamlit session) on the app; fails on outside requests."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+@contextmanager
+def local_page(browser, **options):
+    """A page in a fresh browser context (its own Streamlit session); fails if the app made
+    any request off this machine. `options` go to new_context (viewport, has_touch)."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
     outside = []
     local = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
     context.on("request", lambda request: None if request.url.startswith(local) else outside.append(request.url))
     page = context.new_page()
     page.set_default_timeout(30_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
     assert not outside, f"the app made requests off this machine: {outside[:5]}"
+
+
+@pytest.fixture
+def page(browser, app_url):
+    with local_page(browser) as page:
+        yield page

@@ -135,3 +135,20 @@ def test_loading_a_model_file_adds_it_to_the_session():
     assert loaded.status == "loaded" and loaded.name == "mine.safetensors (uploaded)"
     assert loaded.model(data.valid_x[:5]).detach().equal(run.model(data.valid_x[:5]).detach())
     assert "Loaded mine.safetensors" in texts(fresh.success)
+
+
+def test_sliders_at_their_extremes_train_and_the_session_keeps_working():
+    at = train_page({"model": "linear", "seed": "0"})
+    at.select_slider(key="setting_lr").set_value(0.0001).run()
+    at.select_slider(key="setting_bs").set_value(11_876).run()  # the whole set: one step per epoch
+    at.slider(key="setting_epochs").set_value(100).run()
+    at.button(key="train_button").click().run()
+    assert not at.exception and "after 100 epochs" in texts(at.success)
+    at.select_slider(key="setting_lr").set_value(10.0).run()
+    at.select_slider(key="setting_bs").set_value(1).run()  # one image per step
+    at.slider(key="setting_epochs").set_value(1).run()
+    at.button(key="train_button").click().run()
+    assert not at.exception
+    second = at.session_state.lab.runs[-1]
+    assert second.settings.bs == 1 and second.status in ("done", "diverged")
+    assert "run 2" in texts(at.success) + texts(at.error)

@@ -8,6 +8,7 @@ import time
 import zipfile
 
 import pytest
+from conftest import local_page
 
 pytestmark = pytest.mark.browser
 
@@ -69,17 +70,11 @@ def test_draw_a_two_then_a_six_clear_and_undo(page, app_url):
 
 
 def test_draw_with_touch(browser, app_url):
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
-    outside = []
-    context.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
-               else outside.append(r.url))
-    try:
-        page = context.new_page()
-        page.set_default_timeout(30_000)
+    with local_page(browser, viewport={"width": 1024, "height": 768}, has_touch=True) as page:
         canvas = open_canvas(page, app_url)
         box = canvas.bounding_box()
         # a finger on the glass: touch events, from which the browser makes the canvas's pointer events
-        cdp = context.new_cdp_session(page)
+        cdp = page.context.new_cdp_session(page)
 
         def touch(kind: str, points) -> None:
             touches = [{"x": box["x"] + x, "y": box["y"] + y} for x, y in points]
@@ -91,9 +86,6 @@ def test_draw_with_touch(browser, app_url):
         touch("touchEnd", [])
         page.get_by_text("Prediction:").wait_for()
         assert shown_prediction(page) == "Prediction: 6"
-    finally:
-        context.close()
-    assert not outside, f"the app made requests off this machine: {outside[:5]}"
 
 
 def test_the_uploader_refuses_a_zip_and_a_huge_file(page, app_url):

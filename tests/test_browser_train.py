@@ -5,9 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from live_chart import SAMPLE_JS, sample_training  # noqa: E402
-
-FAST_EPOCHS = "model=linear&bs=256&lr=1.0&opt=sgd&loss=mnist&epochs=60"
+from live_chart import FAST_EPOCHS, SAMPLE_JS, sample_training  # noqa: E402
 
 
 def test_the_chart_updates_live_and_never_blanks(page, app_url):

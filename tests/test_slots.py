@@ -106,3 +106,33 @@ def test_closing_a_shared_run_marks_it_stopped_at_once(small):
     next(shared)
     shared.close()
     assert run.status == "stopped" and slots.running() == 0
+
+
+def test_a_waiter_hears_at_once_when_it_moves_up_and_sleeps_in_between():
+    slots, told, a_saw_b_move_up = Slots(1), {"a": [], "b": []}, []
+    held = slots.acquire()
+    b_moved_up = threading.Event()
+
+    def train(name):
+        def on_wait(ahead):
+            told[name].append(ahead)
+            if name == "b" and ahead == 0:
+                b_moved_up.set()
+
+        ticket = slots.acquire(on_wait=on_wait, poll=30)  # no periodic calls within the test
+        if name == "a":  # keeps its slot until b has heard it is next, which must not take a poll
+            a_saw_b_move_up.append(b_moved_up.wait(5))
+        slots.release(ticket)
+
+    threads = []
+    for name in "ab":
+        threads.append(threading.Thread(target=train, args=(name,)))
+        threads[-1].start()
+        while slots.waiting() < len(threads):
+            time.sleep(0.001)
+    time.sleep(0.1)
+    slots.release(held)
+    for thread in threads:
+        thread.join()
+    assert a_saw_b_move_up == [True]
+    assert told == {"a": [0], "b": [1, 0]}, "a waiter was told its place other than once per move"

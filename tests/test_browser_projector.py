@@ -1,0 +1,53 @@
+"""Every page on a 1024x768 projector: readable without scrolling sideways, with a trained model.
+
+The screenshots are kept in pytest's temporary folder (their paths are printed with -s).
+"""
+
+import pytest
+from conftest import local_page
+
+pytestmark = pytest.mark.browser
+
+# The link in the sidebar, and the page's title.
+PAGES = {
+    "Home": "digitnet: how a neural net learns",
+    "Data": "Data",
+    "Train": "Train",
+    "Weights": "Weights",
+    "Draw": "Draw",
+    "Step through": "Step through the lesson",
+    "Experiments": "Experiments",
+}
+
+OVERFLOW_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const page = document.documentElement;
+  return Math.max(page.scrollWidth - page.clientWidth, main ? main.scrollWidth - main.clientWidth : 0);
+}"""
+
+
+def settled(page) -> None:
+    """Wait until the script run is over: Streamlit shows its running widget until then."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def test_every_page_fits_a_projector(browser, app_url, tmp_path):
+    with local_page(browser, viewport={"width": 1024, "height": 768}) as page:
+        page.set_default_timeout(60_000)
+        page.goto(f"{app_url}/train?model=linear&epochs=1")  # a trained model makes Weights and Draw full
+        page.locator(".st-key-train_button button").click()
+        page.get_by_text("run 1: validation accuracy").wait_for()
+        settled(page)
+        for link, title in PAGES.items():  # through the sidebar, so the session and its model stay
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True).click()
+            page.get_by_role("heading", name=title, exact=True).wait_for()
+            settled(page)
+            if link == "Draw":  # the canvas component loads after the page
+                page.locator("canvas.upper-canvas").wait_for(state="visible")
+            shot = tmp_path / f"{link.replace(' ', '-').lower()}-1024x768.png"
+            page.screenshot(path=shot)
+            print(f"\n{shot}")
+            overflow = page.evaluate(OVERFLOW_JS)
+            assert overflow <= 0, f"{link} scrolls sideways by {overflow} px at 1024x768"
+            if link == "Draw":  # the session, and its model, came along
+                assert page.get_by_text("Answering: run 1").count() == 1

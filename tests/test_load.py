@@ -1,0 +1,54 @@
+"""Several learners at once on a small server, through the websocket messages a browser sends.
+
+Six sessions open the Train page, press Train within a few milliseconds of each other, and
+each draws a 2 once its run is done. The server has two training slots, so four must wait
+their turn. bench/load_test.py runs the same class with thirty sessions and prints timings.
+"""
+
+import asyncio
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+from conftest import start_app, stop_app  # noqa: E402
+from load_test import WAITING, run_class, server_tracebacks  # noqa: E402
+
+SLOTS = 2  # a two-core server's, whatever this machine has
+SESSIONS = 6
+EPOCHS = 2
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory):
+    log = tmp_path_factory.mktemp("load") / "streamlit.log"
+    process, url = start_app(log, env={**os.environ, "DIGITNET_TRAINING_SLOTS": str(SLOTS)})
+    yield url, log
+    stop_app(process)
+
+
+def in_own_thread(coroutine):
+    """asyncio.run in a thread of its own: once a browser test has run, Playwright's sync API
+    keeps an event loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def test_six_learners_training_at_once_all_finish_and_each_sees_only_their_own_run(small_server):
+    url, log = small_server
+    students = in_own_thread(asyncio.wait_for(run_class(url, SESSIONS, EPOCHS, timeout=60), 120))
+    for student in students:
+        assert not student.problems, student.problems
+        assert student.finished() and student.epochs == EPOCHS, student
+        assert not student.leaks(), student.leaks()
+        assert student.prediction == "Prediction: 2", student.answerer
+        assert "run 1" in student.models, student.models
+    waited = sum(student.waited for student in students)
+    assert waited >= SESSIONS - SLOTS, f"only {waited} of {SESSIONS} sessions saw {WAITING!r}"
+    assert server_tracebacks(log) == 0, log.read_text()[-3000:]
+    print(f"\nclick -> trained, {SESSIONS} sessions on {SLOTS} slots: "
+          f"{sorted(round(s.train_seconds, 1) for s in students)} s")
