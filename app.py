@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages.common import show_link_problems, start_session, sync_url
 
-st.set_page_config(page_title="digitnet", page_icon="✏️", layout="wide")
+st.set_page_config(page_title="digitnet", page_icon=":material/draw:", layout="wide")
 linked_page = st.query_params.get("page")  # set when a link reached a page before app.py ran
 start_session()  # the first run of a session reads its settings from the URL
 sync_url()  # ... and every run writes them back, so the address is always a shareable link

@@ -25,6 +25,21 @@ def test_no_more_than_capacity_run_at_once():
     assert slots.running() == 0 and slots.waiting() == 0
 
 
+def queue_up(slots, train, names, held) -> None:
+    """Start train(name) for each name, one after the other, each once the one before waits
+    in the queue; then let go of the `held` ticket and wait for all of them to finish."""
+    threads = []
+    for name in names:
+        threads.append(threading.Thread(target=train, args=(name,)))
+        threads[-1].start()
+        while slots.waiting() < len(threads):
+            time.sleep(0.001)
+    time.sleep(0.1)  # the last one has called on_wait with its place
+    slots.release(held)
+    for thread in threads:
+        thread.join()
+
+
 def test_waiters_are_served_in_arrival_order_and_told_their_place():
     slots = Slots(1)
     first = slots.acquire()
@@ -35,16 +50,7 @@ def test_waiters_are_served_in_arrival_order_and_told_their_place():
         order.append(name)
         slots.release(ticket)
 
-    threads = []
-    for name in "abc":
-        threads.append(threading.Thread(target=train, args=(name,)))
-        threads[-1].start()
-        while slots.waiting() < len(threads):
-            time.sleep(0.001)
-    time.sleep(0.05)
-    slots.release(first)
-    for thread in threads:
-        thread.join()
+    queue_up(slots, train, "abc", first)
     assert order == ["a", "b", "c"]
     assert places == {"a": 0, "b": 1, "c": 2}
 
@@ -124,15 +130,6 @@ def test_a_waiter_hears_at_once_when_it_moves_up_and_sleeps_in_between():
             a_saw_b_move_up.append(b_moved_up.wait(5))
         slots.release(ticket)
 
-    threads = []
-    for name in "ab":
-        threads.append(threading.Thread(target=train, args=(name,)))
-        threads[-1].start()
-        while slots.waiting() < len(threads):
-            time.sleep(0.001)
-    time.sleep(0.1)
-    slots.release(held)
-    for thread in threads:
-        thread.join()
+    queue_up(slots, train, "ab", held)
     assert a_saw_b_move_up == [True]
     assert told == {"a": [0], "b": [1, 0]}, "a waiter was told its place other than once per move"
