@@ -1,10 +1,14 @@
 """digitnet: how a neural net learns, on real MNIST. Start it with `make run`."""
 
+from pathlib import Path
+
 import streamlit as st
 
-from pages.common import show_link_problems, start_session, sync_url
+from pages.common import prepare_in_background, show_link_problems, start_session, sync_url
 
-st.set_page_config(page_title="digitnet", page_icon=":material/draw:", layout="wide")
+# A file, not an emoji or a material icon: those cost start-up time or a request to Google.
+ICON = Path(__file__).parent / "assets" / "icon.png"
+st.set_page_config(page_title="digitnet", page_icon=ICON, layout="wide")
 linked_page = st.query_params.get("page")  # set when a link reached a page before app.py ran
 start_session()  # the first run of a session reads its settings from the URL
 sync_url()  # ... and every run writes them back, so the address is always a shareable link
@@ -22,3 +26,4 @@ if linked := [page for page in pages if linked_page and page.url_path == linked_
     st.switch_page(linked[0])
 show_link_problems()
 navigation.run()
+prepare_in_background()

@@ -43,7 +43,7 @@ def sample_training(page, url: str, query: str, timeout: float = 90.0) -> dict:
     while time.monotonic() - clicked < timeout:
         sample = page.evaluate(SAMPLE_JS)
         now = time.monotonic()
-        if sample["drawn"] and first_point is None:
+        if sample["drawn"] and sample["progress"] and first_point is None:  # empty axes are no point
             first_point = now - clicked
         if first_point is not None:
             samples.append((now, sample))

@@ -1,6 +1,7 @@
 """What every page shares: the session's Lab, the dataset, the task picker, settings widgets."""
 
 import os
+import threading
 from urllib.parse import urlparse
 
 import streamlit as st
@@ -8,15 +9,22 @@ import streamlit as st
 from digitnet.data import ALL_DIGITS, describe_digits
 from digitnet.errors import DigitnetError
 from digitnet.lab import Lab
+from digitnet.prepare import prepare
 from digitnet.settings import Settings
 from digitnet.slots import Slots
 
 TORCH_THREADS = 1  # per process: each training then holds one core, and two run side by side
+PREPARE_AFTER = 3.0  # seconds after the first page: see prepare_in_background
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 MODEL_NAMES = {"linear": "Linear model, from scratch", "mlp": "Three-layer net"}
 LOSS_NAMES = {"mnist": "mnist_loss (the lesson's)", "bce": "binary cross-entropy"}
 OPTIMISER_NAMES = {"sgd": "SGD, hand-written", "momentum": "SGD with momentum", "adam": "Adam"}
+
+
+def count(n: int, noun: str, plural: str = "") -> str:
+    """'1 epoch', '2 epochs'; count(1024, "batch", "batches") is '1,024 batches'."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def start_session() -> Lab:
@@ -59,6 +67,17 @@ def _torch_threads() -> None:
     import torch
 
     torch.set_num_threads(TORCH_THREADS)
+
+
+@st.cache_resource
+def prepare_in_background() -> None:
+    """Once per process, a few seconds after app.py's first run: import torch and load the
+    default task in a background thread, so that the first Train click does not wait 5 s.
+    Not at once: loading torch's library holds the interpreter for half a second, and the
+    browser is still fetching the first page's parts (bench/startup.py: 1-2 s slower)."""
+    timer = threading.Timer(PREPARE_AFTER, prepare, args=(TORCH_THREADS,))
+    timer.daemon = True
+    timer.start()
 
 
 @st.cache_resource

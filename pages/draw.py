@@ -14,7 +14,7 @@ from digitnet.plots import contribution_map, heatmap, probability_bars
 from digitnet.predict import classify
 from digitnet.preprocess import open_image, preprocess
 from digitnet.settings import Settings
-from pages.common import dataset, get_lab, task_picker
+from pages.common import count, dataset, get_lab, task_picker
 
 CANVAS = 280  # pixels: ten times MNIST's 28
 CANVAS_KEY = "draw_canvas"
@@ -89,7 +89,7 @@ def pick_model(lab, digits) -> Answerer:
     s = chosen.settings
     st.caption(
         f"Answering: **{options[index].label}**, {chosen.origin}; validation accuracy {chosen.accuracy:.2%}. "
-        f"Trained with: {s.describe()}, {s.epochs} epochs, seed {s.seed}."
+        f"Trained with: {s.describe()}, {count(s.epochs, 'epoch')}, seed {s.seed}."
     )
     return chosen
 

@@ -8,7 +8,7 @@ from digitnet.data import DEFAULT_DIGITS, describe_digits
 from digitnet.learner import EXPLODED
 from digitnet.plots import Panel, Series, curves
 from digitnet.settings import LESSON, MAX_SEED
-from pages.common import dataset, get_lab, in_training_slot, task_picker
+from pages.common import count, dataset, get_lab, in_training_slot, task_picker
 
 TABS = ("1 · Accuracy", "2 · Sigmoid", "3 · Gradients", "4 · Shuffling", "5 · Learning rate", "6 · Batch size")
 SWEEP_POINTS = 301
@@ -183,7 +183,7 @@ def shuffle_panel(data, seed: int) -> None:
     one_digit = sum(1 for c in counts if min(c) == 0)
     if one_answer:
         stuck = (f"Unshuffled (the lesson's recipe), the model answers **{answer} for every image** after each of "
-                 f"the first {one_answer} epochs, so its accuracy is exactly the share of {answer}s among the "
+                 f"the first {count(one_answer, 'epoch')}, so its accuracy is exactly the share of {answer}s among the "
                  f"validation images: {same_label:,} of {total:,} = **{plateau:.4f}**.")
     else:
         stuck = (f"Unshuffled (the lesson's recipe), with this seed the model never answers one digit for every "

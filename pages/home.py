@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from digitnet.code import function_source
+from digitnet.code import code_html, function_source
 from digitnet.data import describe_digits
 from digitnet.glance import class_counts, sample_grid
 from pages.common import get_lab
@@ -25,17 +25,16 @@ st.markdown(
     "or a **three-layer net**, see the weights it learns, then draw a digit and ask it."
 )
 
-steps, code = st.columns([3, 2], gap="large")
+steps, code = st.columns([5, 4], gap="medium")
 with steps:
     st.subheader("The six steps")
     for number, (name, text, page, link) in enumerate(STEPS, 1):
-        left, right = st.columns([4, 1], vertical_alignment="center")
-        left.markdown(f"**{number}. {name}**: {text}")
-        right.page_link(page, label=link)
+        st.markdown(f"**{number}. {name}**: {text}")
+        st.page_link(page, label=link, icon=":material/arrow_forward:")
 with code:
     st.subheader("The code that runs")
     st.caption("Steps 2 to 5 on one mini-batch, from `digitnet/learner.py`; the training loop repeats it.")
-    st.code(function_source("learner", "train_batch"), language="python")
+    st.markdown(code_html(function_source("learner", "train_batch")), unsafe_allow_html=True)
 
 digits = get_lab().settings.digits
 st.subheader(f"The data: {describe_digits(digits)}")

@@ -1,10 +1,10 @@
 """Step through: the lesson's six steps one click at a time, on a real model and real mini-batches."""
 
-import html
 from contextlib import closing
 
 import streamlit as st
 
+from digitnet.code import code_html
 from digitnet.data import describe_digits
 from digitnet.errors import Diverged, SettingsError
 from digitnet.inspect_model import layers
@@ -15,6 +15,7 @@ from digitnet.stepper import NAMES, Stepper, step_code
 from pages.common import (
     batch_size_choice,
     change_settings,
+    count,
     dataset,
     get_lab,
     in_training_slot,
@@ -33,11 +34,6 @@ SHOWN_IMAGES = 8  # step 2 shows this many images of the batch
 LOSS_IMAGES = 3  # step 3 adds up the loss of this many by hand
 MOVED_WEIGHTS = 5  # step 5 lists the weights that moved most
 CODE_LINES = 14  # a longer function shows only the lines near the marked ones
-CODE_CONTEXT = 2
-CODE_STYLE = "font-family:'Source Code Pro',monospace;font-size:0.8rem;line-height:1.45;padding:0.6rem 0.7rem;" \
-             "background:#f6f8fa;border-radius:0.5rem"
-LINE_STYLE = "white-space:pre-wrap;overflow-wrap:anywhere;padding-left:4px"
-HIGHLIGHT_STYLE = "background:#ffe58a;border-left:4px solid #d48806;padding-left:0;font-weight:700"
 LOSS_FORMULAS = {
     "mnist": "mnist_loss takes **1 − sigmoid** for an image whose target is 1 and **sigmoid** for a target of 0: "
              "how far the prediction is from the target. The batch's loss is the mean.",
@@ -135,34 +131,14 @@ def progress_line(stepper: Stepper | None) -> None:
         where = (f"epoch {stepper.epoch}, batch {stepper.batch} of {stepper.batches_in_epoch}" if stepper.mid_epoch
                  else f"epoch {stepper.epoch} begins with the next batch")
         st.caption(f"{run.name}: {run.settings.describe()}, seed {run.settings.seed} · {where} · "
-                   f"{len(run.batch_losses):,} steps taken, {len(run.history)} epochs done")
-
-
-def code_html(source: str, highlighted: list[int]) -> str:
-    """The source as a block of code with the given lines (1-based) marked; in a long function
-    only the lines near them, so it fits beside the step."""
-    lines = source.splitlines()
-    near = set(range(1, len(lines) + 1))
-    if len(lines) > CODE_LINES:
-        near = {n for h in highlighted for n in range(h - CODE_CONTEXT, h + CODE_CONTEXT + 1)} | {1}
-    shown, skipped = [], False
-    for number, line in enumerate(lines, 1):
-        if number not in near:
-            if not skipped:
-                shown.append(f'<div style="{LINE_STYLE};color:#888">    ...</div>')
-            skipped = True
-            continue
-        skipped = False
-        style = f"{LINE_STYLE};{HIGHLIGHT_STYLE}" if number in highlighted else LINE_STYLE
-        shown.append(f'<div style="{style}">{html.escape(line) or " "}</div>')
-    return f'<div style="{CODE_STYLE}">{"".join(shown)}</div>'
+                   f"{count(len(run.batch_losses), 'step')} taken, {count(len(run.history), 'epoch')} done")
 
 
 def show_code(step: int) -> None:
     source, highlighted = step_code(step)
     where = "`Run.__init__`" if step == 1 else "`Run._epochs`, the loop of `Run.fit`" if step == 6 else "`train_batch`"
     st.markdown(f"**The code**: {where} in `digitnet/learner.py`")
-    st.markdown(code_html(source, highlighted), unsafe_allow_html=True)
+    st.markdown(code_html(source, highlighted, fold=CODE_LINES), unsafe_allow_html=True)
 
 
 def unit_picker(stepper: Stepper) -> int:
@@ -342,7 +318,7 @@ def keep_training(stepper: Stepper, blocked: bool) -> None:
     )
     epochs, go = st.columns(2, vertical_alignment="bottom")
     setting(epochs.slider, "Epochs", "epochs", min_value=1, max_value=100)
-    clicked = go.button(f"Train {get_lab().settings.epochs} more epochs", key="step_continue",
+    clicked = go.button(f"Train {count(get_lab().settings.epochs, 'more epoch')}", key="step_continue",
                         icon=":material/play_arrow:", width="stretch", disabled=blocked)
     if clicked:
         train_on(stepper)
@@ -352,7 +328,7 @@ def keep_training(stepper: Stepper, blocked: bool) -> None:
 def train_on(stepper: Stepper) -> None:
     """Run.fit through the stepper with a progress bar; a click anywhere stops it and keeps the model."""
     epochs = get_lab().settings.epochs
-    bar = st.progress(0.0, text=f"Training {epochs} epochs...")
+    bar = st.progress(0.0, text=f"Training {count(epochs, 'epoch')}...")
     done = 0
     try:
         stepper.use_settings(get_lab().settings)

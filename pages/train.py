@@ -13,6 +13,7 @@ from digitnet.settings import LESSON, MAX_SEED, RECOMMENDED, distinguishing_labe
 from pages.common import (
     batch_size_choice,
     change_settings,
+    count,
     dataset,
     get_lab,
     learning_rate_choice,
@@ -63,12 +64,12 @@ def controls(data, training: bool) -> None:
             help="Plain randn can start the sigmoid so flat that the model never learns.",
         )
     show_settings_problem()
-    lesson, recommended, _ = st.columns([2, 2, 5])
+    presets = st.container(horizontal=True)  # buttons as wide as their labels, wrapping when narrow
     digits = s.digits
-    lesson.button("The lesson's settings", disabled=training, width="stretch",
-                  on_click=lambda: change_settings(**LESSON.replace(digits=digits).to_dict()))
-    recommended.button("Recommended settings", disabled=training, width="stretch",
-                       on_click=lambda: change_settings(**RECOMMENDED.replace(digits=digits).to_dict()))
+    presets.button("The lesson's settings", disabled=training,
+                   on_click=lambda: change_settings(**LESSON.replace(digits=digits).to_dict()))
+    presets.button("Recommended settings", disabled=training,
+                   on_click=lambda: change_settings(**RECOMMENDED.replace(digits=digits).to_dict()))
 
 
 class RunView:
@@ -88,9 +89,7 @@ class RunView:
 
     def draw(self, run, progress: tuple[float, str] | None = None) -> None:
         n_batches = -(-len(run.data.train_x) // run.settings.bs)
-        rows = epoch_rows(run.history) + batch_rows(run.batch_losses, n_batches)
-        self.loss = self.loss.vega_lite_chart(rows, LOSS_CHART, width="stretch")
-        self.accuracy = self.accuracy.vega_lite_chart(rows, ACCURACY_CHART, width="stretch")
+        self._curves(epoch_rows(run.history) + batch_rows(run.batch_losses, n_batches))
         if progress:
             self.progress.progress(*progress)
         self.table.dataframe(
@@ -98,18 +97,29 @@ class RunView:
             column_config={"seconds": st.column_config.NumberColumn("time (s)", format="%.2f")},
         )
 
+    def draw_empty(self) -> None:
+        """Empty axes before the first run: the browser loads the charts' code now, not after
+        the click (bench/live_chart.py: the first point came 2 s sooner)."""
+        self.status.caption("Press Train: the curves grow here as the epochs finish.")
+        self._curves([])
+
+    def _curves(self, rows: list[dict]) -> None:
+        self.loss = self.loss.vega_lite_chart(rows, LOSS_CHART, width="stretch")
+        self.accuracy = self.accuracy.vega_lite_chart(rows, ACCURACY_CHART, width="stretch")
+
     def show_status(self, run, name: str) -> None:
         if run.diverged:
             self.status.error(f"{name}: {run.diverged}", icon=":material/warning:")
         elif run.status == "stopped":
             accuracy = run.metrics()["accuracy"]
             self.status.info(
-                f"{name} was stopped after {len(run.batch_losses):,} batches ({len(run.history)} full epochs). "
+                f"{name} was stopped after {count(len(run.batch_losses), 'batch', 'batches')} "
+                f"({count(len(run.history), 'full epoch')}). "
                 f"The model keeps what it learned: validation accuracy {accuracy:.4f}."
             )
         elif run.history:
             self.status.success(
-                f"{name}: validation accuracy {run.history[-1].accuracy:.4f} after {len(run.history)} epochs "
+                f"{name}: validation accuracy {run.history[-1].accuracy:.4f} after {count(len(run.history), 'epoch')} "
                 f"({sum(e.seconds for e in run.history):.1f} s)."
             )
 
@@ -243,19 +253,20 @@ st.markdown(
 task_picker()
 data = dataset()
 controls(data, training)
-train_column, stop_column, _ = st.columns([2, 2, 5])
-train_column.button("Train", type="primary", key="train_button", icon=":material/play_arrow:",
-                    width="stretch", disabled=training)
-stop = stop_column.empty()
+buttons = st.container(horizontal=True)
+buttons.button("Train", type="primary", key="train_button", icon=":material/play_arrow:", disabled=training)
+stop = buttons.empty()
 view = RunView()
 current = lab.runs[-1] if lab.runs else None
 if training:
     current = lab.start_run(data)
-    stop.button("Stop training", key="stop_training", icon=":material/stop_circle:", width="stretch")
+    stop.button("Stop training", key="stop_training", icon=":material/stop_circle:")
     train_live(current, view)
 elif current is not None:
     view.draw(current)
     view.show_status(current, current.name)
+else:
+    view.draw_empty()
 history_section(lab)
 st.subheader("Model files")
 model_files(lab, lab.latest())

@@ -1,4 +1,5 @@
-"""Build assets/mnist/ from the four MNIST IDX files: one small gzipped IDX file per split and digit.
+"""Build assets/mnist/ from the four MNIST IDX files: one small gzipped IDX file per split and
+digit; and assets/icon.png, the app's browser-tab icon: the first 6 of the training set.
 
     python scripts/build_assets.py [../shared/mnist]
 
@@ -11,10 +12,14 @@ import hashlib
 import sys
 from pathlib import Path
 
+from PIL import Image
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digitnet.idx import format_idx, read_bytes  # noqa: E402
 from digitnet.sources import ASSETS, CHECKSUMS, SPLITS, IdxFiles, asset_name  # noqa: E402
+
+ICON = ASSETS.parent / "icon.png"
 
 # SHA-256 of the canonical, uncompressed MNIST files (as listed with ../shared/mnist).
 CANONICAL_SHA256 = {
@@ -45,6 +50,8 @@ def main(source_folder: str = "../shared/mnist") -> None:
             sums.append(f"{hashlib.sha256(packed).hexdigest()}  {name}\n")
             print(f"{name}: {len(packed):,} bytes")
     (ASSETS / CHECKSUMS).write_text("".join(sums))
+    Image.fromarray(source.images("train", 6)[0]).save(ICON, optimize=True)
+    print(f"{ICON.name}: {ICON.stat().st_size:,} bytes")
 
 
 if __name__ == "__main__":

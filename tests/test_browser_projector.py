@@ -1,4 +1,5 @@
-"""Every page on a 1024x768 projector: readable without scrolling sideways, with a trained model.
+"""Every page on a 1024x768 projector: readable without scrolling sideways and with no text cut
+short, with a trained model.
 
 The screenshots are kept in pytest's temporary folder (their paths are printed with -s).
 """
@@ -25,6 +26,20 @@ OVERFLOW_JS = """() => {
   return Math.max(page.scrollWidth - page.clientWidth, main ? main.scrollWidth - main.clientWidth : 0);
 }"""
 
+# Text cut short: an element that clips or ellipsises its text (a button label, a link in a
+# narrow column). Pictures, tables and charts scroll or scale by design and are not counted.
+CUT_TEXT_JS = """() => {
+  const cut = [];
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *')) {
+    const style = getComputedStyle(el);
+    if (style.overflowX === 'visible' && style.textOverflow !== 'ellipsis') continue;
+    if (el.scrollWidth > el.clientWidth + 1 && el.innerText && el.innerText.trim()
+        && !el.querySelector('canvas, svg, img, table, [data-testid="stDataFrame"]'))
+      cut.push(el.innerText.trim().slice(0, 40));
+  }
+  return cut;
+}"""
+
 
 def settled(page) -> None:
     """Wait until the script run is over: Streamlit shows its running widget until then."""
@@ -49,5 +64,6 @@ def test_every_page_fits_a_projector(browser, app_url, tmp_path):
             print(f"\n{shot}")
             overflow = page.evaluate(OVERFLOW_JS)
             assert overflow <= 0, f"{link} scrolls sideways by {overflow} px at 1024x768"
+            assert page.evaluate(CUT_TEXT_JS) == [], f"{link} cuts text short at 1024x768"
             if link == "Draw":  # the session, and its model, came along
                 assert page.get_by_text("Answering: run 1").count() == 1
