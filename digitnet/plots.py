@@ -70,13 +70,13 @@ def contribution_map(values784, image, positive: str, negative: str, height: int
 
 
 def probability_bars(probabilities: dict[int, float], height: int = 300) -> go.Figure:
-    """One bar per class, the chosen one highlighted."""
+    """One bar per class, the chosen one highlighted; all zeros (no answer yet) gives the axes alone."""
     digits = list(probabilities)
     values = [probabilities[d] for d in digits]
-    best = int(np.argmax(values))
+    best = int(np.argmax(values)) if any(values) else None
     colours = ["#d62728" if i == best else "#9aa7b8" for i in range(len(digits))]
     figure = go.Figure(go.Bar(x=[str(d) for d in digits], y=values, marker_color=colours,
-                              text=[f"{v:.1%}" for v in values], textposition="outside"))
+                              text=[f"{v:.1%}" if best is not None else "" for v in values], textposition="outside"))
     figure.update_yaxes(range=[0, 1.15], tickformat=".0%", title="probability")
     figure.update_xaxes(title="digit", type="category")
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font=FONT)

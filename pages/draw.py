@@ -152,7 +152,11 @@ def show_answer(model, image, digits) -> None:
     st.subheader(f"Prediction: {answer.digit}", anchor=False)
     sure = "over 99.9%" if answer.probability > 0.999 else f"{answer.probability:.1%}"
     st.markdown(f"with probability **{sure}**")
-    st.plotly_chart(probability_bars(answer.probabilities, height=FIGURE_HEIGHT - 60), width="stretch",
+    probability_chart(answer.probabilities)
+
+
+def probability_chart(probabilities: dict[int, float]) -> None:
+    st.plotly_chart(probability_bars(probabilities, height=FIGURE_HEIGHT - 60), width="stretch",
                     config={"displayModeBar": False})
 
 
@@ -205,5 +209,8 @@ with right:
         what = "any digit" if digits == ALL_DIGITS else f"{with_article(digits[0])} or {with_article(digits[1])}"
         st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",
                 icon=":material/draw:")
+        # The answer's chart, empty: the browser loads its charting code now, not after the first
+        # stroke, where it made the first answer 1.5 s slower than the next ones.
+        probability_chart(dict.fromkeys(digits, 0.0))
 if image is not None:
     show_why(chosen.model, image, digits, chosen.settings.model)

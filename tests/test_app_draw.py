@@ -73,6 +73,8 @@ def test_first_visit_hint_then_answers_with_the_default_model():
     assert not at.exception
     assert hints(at) == ["Draw a 2 or a 6 in the black square: the model answers when you lift the mouse or finger."]
     assert predictions(at) == [] and not at.error and not at.warning
+    [empty] = figures(at)  # the answer's chart, no answer in it yet
+    assert list(array(empty["data"][0]["y"])) == [0, 0] and empty["data"][0]["text"] == ["", ""]
     assert answering(at).startswith("Answering: **default three-layer net**, ships with the app; validation accuracy")
     for digit in (6, 2):
         put_on_canvas(at, a_drawing(digit))

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitnet.plots import Panel, Series, confusion_map, curves, heatmap, pixel_grid, pixel_map
+from digitnet.plots import Panel, Series, confusion_map, curves, heatmap, pixel_grid, pixel_map, probability_bars
 
 
 def rgb(colour: str) -> tuple[int, ...]:
@@ -102,3 +102,11 @@ def test_curves_stack_panels_and_keep_each_name_one_colour():
     assert traces[1].opacity < 1 and traces[2].line.shape == "hv"
     assert figure.layout.yaxis.type == "log" and figure.layout.yaxis2.type == "linear"
     assert figure.layout.xaxis2.title.text == "epoch" and figure.layout.height == 2 * 200 + 40
+
+
+def test_probability_bars_highlight_the_answer_and_stay_empty_without_one():
+    answered = probability_bars({2: 0.2, 6: 0.8}).data[0]
+    assert list(answered.y) == [0.2, 0.8] and list(answered.text) == ["20.0%", "80.0%"]
+    assert answered.marker.color[1] != answered.marker.color[0]
+    empty = probability_bars({2: 0.0, 6: 0.0}).data[0]
+    assert list(empty.text) == ["", ""] and empty.marker.color[0] == empty.marker.color[1]
