@@ -44,7 +44,7 @@ from drawings import render  # noqa: E402
 from streamlit_client import ScriptTimeout, Session  # noqa: E402
 from test_browser_draw import TWO  # noqa: E402 - the stroke the browser test draws
 
-DONE = re.compile(r"^run 1: validation accuracy [0-9.]+ after (\d+) epochs")
+DONE = re.compile(r"^run 1: validation accuracy [0-9.]+ after (\d+) epochs?")
 WAITING = "Waiting for a free slot"
 MODEL_CHOICE = "Model that answers"
 STROKE = 20  # the Draw page's default brush
