@@ -1,7 +1,7 @@
 """The Data page through Streamlit's AppTest: samples, counts, average digits, the baseline, the task."""
 
-import json
 
+from apptest import figures, open_page
 from streamlit.testing.v1 import AppTest
 
 from digitnet.baseline import pixel_baseline
@@ -9,16 +9,7 @@ from digitnet.data import ALL_DIGITS, load_dataset
 
 
 def data_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page("pages/data.py").run()
-    assert not at.exception
-    return at
-
-
-def figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return open_page("data", query)
 
 
 def metric(at, label: str) -> str:

@@ -2,13 +2,13 @@
 
 import base64
 import io
-import json
 import struct
 import zipfile
 import zlib
 
 import numpy as np
 import pytest
+from apptest import figures, open_page
 from drawings import drawing
 from PIL import Image, ImageFilter
 from streamlit.testing.v1 import AppTest
@@ -22,8 +22,7 @@ HINT = "in the black square"
 
 
 def draw_page() -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60).run()
-    return at.switch_page("pages/draw.py").run()
+    return open_page("draw")
 
 
 def png(image: Image.Image, format: str = "PNG", **options) -> bytes:
@@ -50,10 +49,6 @@ def predictions(at: AppTest) -> list[str]:
 
 def hints(at: AppTest) -> list[str]:
     return [i.value for i in at.info if HINT in i.value]
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def array(value) -> np.ndarray:

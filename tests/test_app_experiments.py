@@ -5,6 +5,7 @@ import re
 
 import pytest
 import torch
+from apptest import click, open_page
 from streamlit.testing.v1 import AppTest
 
 from digitnet.data import load_dataset
@@ -15,16 +16,7 @@ from digitnet.settings import LESSON
 @pytest.fixture(scope="module")
 def at():
     """One session for the whole module, as a learner going from one experiment to the next."""
-    test = AppTest.from_file("../app.py", default_timeout=120).run()
-    test.switch_page("pages/experiments.py").run()
-    assert not test.exception
-    return test
-
-
-def click(at: AppTest, key: str) -> AppTest:
-    at.button(key=key).click().run()
-    assert not at.exception
-    return at
+    return open_page("experiments", timeout=120)
 
 
 def metric(at: AppTest, label: str):

@@ -4,26 +4,17 @@ import html
 import re
 
 import torch
+from apptest import click, open_page
 from streamlit.testing.v1 import AppTest
 
+from digitnet.lab import Lab
 from digitnet.settings import LESSON, Settings
 
 MARKED = re.compile(r'<div style="[^"]*ffe58a[^"]*">(.*?)</div>')
 
 
 def step_page(settings: Settings | None = None) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60).run()
-    if settings is not None:
-        at.session_state.lab.settings = settings
-    at.switch_page("pages/step.py").run()
-    assert not at.exception
-    return at
-
-
-def click(at: AppTest, key: str) -> AppTest:
-    at.button(key=key).click().run()
-    assert not at.exception
-    return at
+    return open_page("step", lab=None if settings is None else Lab(settings))
 
 
 def marked_code(at: AppTest) -> str:

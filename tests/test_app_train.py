@@ -1,6 +1,7 @@
 """The Train page through Streamlit's AppTest: settings, training, history, files, links."""
 
 import pytest
+from apptest import open_page
 from streamlit.testing.v1 import AppTest
 
 from digitnet.data import load_dataset
@@ -9,12 +10,7 @@ from digitnet.modelfile import model_bytes
 
 
 def train_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page("pages/train.py").run()
-    assert not at.exception
-    return at
+    return open_page("train", query, timeout=120)
 
 
 def texts(elements) -> str:

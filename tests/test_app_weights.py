@@ -1,11 +1,11 @@
 """The Weights page through Streamlit's AppTest: weights, epochs, gradients, mistakes."""
 
 import base64
-import json
 
 import numpy as np
 import pytest
 import torch
+from apptest import figures, open_page
 from streamlit.testing.v1 import AppTest
 
 from digitnet.data import ALL_DIGITS, load_dataset
@@ -32,17 +32,7 @@ def mlp_lab():
 
 
 def weights_page(lab: Lab | None = None) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    if lab is not None:
-        at.session_state.lab = lab
-    at.run()
-    at.switch_page("pages/weights.py").run()
-    assert not at.exception
-    return at
-
-
-def figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return open_page("weights", lab=lab)
 
 
 def values(z) -> np.ndarray:
@@ -153,8 +143,7 @@ def test_pair_linear_model_shows_one_map_and_the_bias():
 
 
 def test_after_training_on_the_train_page():
-    at = AppTest.from_file("../app.py", default_timeout=120).run()
-    at.switch_page("pages/train.py").run()
+    at = open_page("train", timeout=120)
     at.slider(key="setting_epochs").set_value(1).run()
     at.button(key="train_button").click().run()
     at.switch_page("pages/weights.py").run()
