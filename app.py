@@ -4,13 +4,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import prepare_in_background, show_link_problems, start_session, sync_url
+from pages.server import warm_up_in_background
+from pages.session import show_flashed, start, sync_url
 
 # A file, not an emoji or a material icon: those cost start-up time or a request to Google.
 ICON = Path(__file__).parent / "assets" / "icon.png"
 st.set_page_config(page_title="digitnet", page_icon=ICON, layout="wide")
 linked_page = st.query_params.get("page")  # set when a link reached a page before app.py ran
-start_session()  # the first run of a session reads its settings from the URL
+start()  # the first run of a session reads its settings from the URL
 sync_url()  # ... and every run writes them back, so the address is always a shareable link
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -24,6 +25,6 @@ pages = [
 navigation = st.navigation(pages)
 if linked := [page for page in pages if linked_page and page.url_path == linked_page]:
     st.switch_page(linked[0])
-show_link_problems()
+show_flashed("link")
 navigation.run()
-prepare_in_background()
+warm_up_in_background()

@@ -19,10 +19,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from drawings import drawing_set  # noqa: E402
 
-from digitnet.data import ALL_DIGITS, DEFAULT_DIGITS  # noqa: E402
-from digitnet.default_model import default_model  # noqa: E402
-from digitnet.losses import predicted_labels  # noqa: E402
-from digitnet.preprocess import preprocess  # noqa: E402
+from digitnet.drawing.defaults import default_model  # noqa: E402
+from digitnet.drawing.preprocess import preprocess  # noqa: E402
+from digitnet.lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS  # noqa: E402
+from digitnet.lesson.losses import predicted_labels  # noqa: E402
 
 
 def main() -> None:

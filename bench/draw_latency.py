@@ -27,12 +27,12 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from drawings import drawing_set  # noqa: E402
 
-from digitnet.data import ALL_DIGITS, DEFAULT_DIGITS  # noqa: E402
-from digitnet.default_model import default_model  # noqa: E402
-from digitnet.explain import explain  # noqa: E402
-from digitnet.plots import contribution_map, heatmap, probability_bars  # noqa: E402
-from digitnet.predict import classify  # noqa: E402
-from digitnet.preprocess import preprocess  # noqa: E402
+from digitnet.app_support.figures import contribution_map, heatmap, probability_bars  # noqa: E402
+from digitnet.drawing.defaults import default_model  # noqa: E402
+from digitnet.drawing.explain import explain  # noqa: E402
+from digitnet.drawing.predict import classify  # noqa: E402
+from digitnet.drawing.preprocess import preprocess  # noqa: E402
+from digitnet.lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS  # noqa: E402
 
 
 def data_url(rgba: np.ndarray) -> str:

@@ -16,10 +16,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitnet.data import load_dataset  # noqa: E402
-from digitnet.learner import EpochResult, Run  # noqa: E402
-from digitnet.losses import accuracy  # noqa: E402
-from digitnet.settings import Settings  # noqa: E402
+from digitnet.lesson.dataset import load_dataset  # noqa: E402
+from digitnet.lesson.learner import EpochResult, Run  # noqa: E402
+from digitnet.lesson.losses import accuracy  # noqa: E402
+from digitnet.lesson.settings import Settings  # noqa: E402
 
 CASES = {
     "linear, lesson's settings (sgd, bs 256)": Settings(model="linear", lr=1.0, bs=256, loss="mnist", opt="sgd"),

@@ -6,7 +6,7 @@ import sys
 import time
 
 from .errors import DigitnetError, Diverged, EmptyImage, ImageError
-from .settings import MAX_EPOCHS, Settings
+from .lesson.settings import MAX_EPOCHS, Settings
 
 DEFAULTS = Settings()
 BAR_AFTER = 0.5  # seconds into an epoch before a progress bar is worth drawing
@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int)
     train.add_argument("--hidden", type=int, nargs="+", default=list(DEFAULTS.hidden), metavar="N")
     train.add_argument("--init", choices=("scaled", "randn"), default=DEFAULTS.init)
-    train.add_argument("--data", help="MNIST IDX files or an mnist_png folder (default: $DIGITNET_DATA, else assets/)")
+    train.add_argument("--data", dest="data_folder", metavar="FOLDER",
+                       help="MNIST IDX files or an mnist_png folder (default: $DIGITNET_DATA, else assets/)")
     train.add_argument("--save", metavar="FILE", help="save the trained model (.safetensors)")
     train.add_argument("--json", action="store_true", help="one JSON object per line")
     train.set_defaults(command_parser=train)
@@ -55,9 +56,9 @@ def main(argv=None) -> int:
 
 
 def train(args) -> int:
-    from .data import load_dataset
-    from .learner import EpochResult, Run
-    from .modelfile import check_destination, save_model
+    from .files.modelfile import check_destination, save_model
+    from .lesson.dataset import load_dataset
+    from .lesson.learner import EpochResult, Run
 
     try:
         settings = Settings(
@@ -69,7 +70,7 @@ def train(args) -> int:
         args.command_parser.error(str(exc))
     if args.save:
         check_destination(args.save)
-    data = load_dataset(settings.digits, args.data)
+    data = load_dataset(settings.digits, args.data_folder)
     run = Run(settings, data)
     if not data.binary:
         print("note: ten digits are trained with cross-entropy; --loss does not apply", file=sys.stderr)
@@ -122,9 +123,9 @@ def train(args) -> int:
 
 
 def predict(args) -> int:
-    from .modelfile import read_model_file
-    from .predict import classify
-    from .preprocess import open_image, preprocess
+    from .drawing.predict import classify
+    from .drawing.preprocess import open_image, preprocess
+    from .files.modelfile import read_model_file
 
     saved = read_model_file(args.model)
     status = 0

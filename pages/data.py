@@ -2,14 +2,16 @@
 
 import streamlit as st
 
-from digitnet.baseline import pixel_baseline
-from digitnet.code import function_source
-from digitnet.data import describe_digits
-from digitnet.glance import class_counts, sample_grid
-from digitnet.inspect_model import confusion_matrix
-from digitnet.losses import true_labels
-from digitnet.plots import confusion_map, pixel_grid, pixel_map
-from pages.common import dataset, task_picker
+from digitnet.app_support.code_view import function_source
+from digitnet.app_support.figures import confusion_map, pixel_grid, pixel_map
+from digitnet.files.mnist import class_counts, sample_grid
+from digitnet.lesson.baseline import pixel_baseline
+from digitnet.lesson.dataset import describe_digits
+from digitnet.lesson.inspection import confusion_matrix
+from digitnet.lesson.losses import true_labels
+from pages.controls import task_picker
+from pages.server import dataset
+from pages.session import get_lab
 
 SAMPLES_PER_DIGIT = 20
 
@@ -91,9 +93,9 @@ def baseline_section(data, result) -> None:
         width="stretch",
     )
     note.caption("How the baseline answers: a row per actual digit, a column per answer. The diagonal is right.")
-    st.caption("The baseline's code, from `digitnet/baseline.py`:")
-    st.code(function_source("baseline", "mnist_distance") + "\n\n\n" + function_source("baseline", "nearest_mean"),
-            language="python", wrap_lines=True)
+    distance, nearest = (function_source("lesson.baseline", name) for name in ("mnist_distance", "nearest_mean"))
+    st.caption(f"The baseline's code, from `{distance.path}`:")
+    st.code(f"{distance.text}\n\n\n{nearest.text}", language="python", wrap_lines=True)
 
 
 st.title("Data")
@@ -102,7 +104,7 @@ st.markdown(
     "from 0 (black) to 1 (white). Choose which digits to tell apart; every page follows this choice."
 )
 task_picker()
-data = dataset()
+data = dataset(get_lab().settings.digits)
 samples(data)
 result = baseline(data.digits, data)
 average_digits(data, result.means)

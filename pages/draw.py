@@ -5,22 +5,23 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from digitnet.data import ALL_DIGITS
-from digitnet.default_model import default_model, shipped_path
+from digitnet.app_support.figures import contribution_map, heatmap, probability_bars
+from digitnet.app_support.wording import count, with_article
+from digitnet.drawing.defaults import default_model, shipped_path
+from digitnet.drawing.explain import explain
+from digitnet.drawing.predict import classify
+from digitnet.drawing.preprocess import open_image, preprocess
 from digitnet.errors import DigitnetError, EmptyImage, ImageError
-from digitnet.explain import explain
-from digitnet.models import KINDS
-from digitnet.plots import contribution_map, heatmap, probability_bars
-from digitnet.predict import classify
-from digitnet.preprocess import open_image, preprocess
-from digitnet.settings import Settings
-from pages.common import count, dataset, get_lab, task_picker
+from digitnet.lesson.dataset import ALL_DIGITS
+from digitnet.lesson.settings import KINDS, MODEL_NAMES, Settings
+from pages.controls import task_picker
+from pages.server import dataset
+from pages.session import get_lab, kept, remembered
 
 CANVAS = 280  # pixels: ten times MNIST's 28
 CANVAS_KEY = "draw_canvas"
-STROKE_KEY, STROKE_KEPT = "draw_stroke", "draw_stroke_kept"
+STROKE_KEY = "draw_stroke"
 DEFAULT_STROKE = 20
-KIND_NAMES = {"linear": "linear model", "mlp": "three-layer net"}
 UPLOAD = "Upload a picture"
 FIGURE_HEIGHT = 300
 
@@ -51,7 +52,7 @@ def choices(lab, digits) -> tuple[list[Choice], int]:
     """Every model that can answer for these digits, and the one to start with: the
     latest trained, else the default three-layer net."""
     runs = [Choice(run.name, run=run) for run in lab.runs if run.usable and run.settings.digits == digits]
-    defaults = [Choice(f"default {KIND_NAMES[kind]}", kind=kind) for kind in reversed(KINDS)]
+    defaults = [Choice(f"default {MODEL_NAMES[kind]}", kind=kind) for kind in reversed(KINDS)]
     latest = lab.latest(digits)
     start = next((i for i, c in enumerate(runs) if c.run is latest), len(runs))
     return runs + defaults, start
@@ -94,24 +95,16 @@ def pick_model(lab, digits) -> Answerer:
     return chosen
 
 
-def stroke_width_control() -> None:
-    """The brush size, kept across page switches (a widget's own value is not). Its callback
-    runs before the rerun, so the canvas above already gets the new width."""
-    st.session_state[STROKE_KEY] = st.session_state.get(STROKE_KEPT, DEFAULT_STROKE)
-    st.slider("Stroke width", 6, 40, key=STROKE_KEY,
-              on_change=lambda: st.session_state.update({STROKE_KEPT: st.session_state[STROKE_KEY]}))
-    st.caption("Undo and clear (the bin): in the bar above the square when you point at it.")
-
-
 def drawn_image():
     """The model's-eye image of the drawing; None while the canvas is blank."""
     st.space("small")  # room for the canvas's toolbar, which floats above it, clear of the controls there
     canvas = st_canvas(
-        stroke_width=st.session_state.get(STROKE_KEPT, DEFAULT_STROKE), stroke_color="#FFFFFF",
-        background_color="#000000", width=CANVAS, height=CANVAS, drawing_mode="freedraw", return_image_data=True,
-        key=CANVAS_KEY,
+        stroke_width=kept(STROKE_KEY, DEFAULT_STROKE), stroke_color="#FFFFFF", background_color="#000000",
+        width=CANVAS, height=CANVAS, drawing_mode="freedraw", return_image_data=True, key=CANVAS_KEY,
     )
-    stroke_width_control()
+    # Kept across page switches; its callback runs before the rerun, so the canvas above gets the new width.
+    remembered(st.slider, "Stroke width", STROKE_KEY, DEFAULT_STROKE, min_value=6, max_value=40)
+    st.caption("Undo and clear (the bin): in the bar above the square when you point at it.")
     if canvas.image_data is None:  # no stroke yet
         return None
     try:
@@ -141,10 +134,6 @@ def uploaded_image():
     picture.thumbnail((CANVAS, CANVAS))
     st.image(picture, caption=file.name)
     return image
-
-
-def with_article(digit: int) -> str:
-    return f"an {digit}" if digit == 8 else f"a {digit}"
 
 
 def show_answer(model, image, digits) -> None:

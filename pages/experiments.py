@@ -3,18 +3,20 @@
 import streamlit as st
 import torch
 
-from digitnet import experiments as ex
-from digitnet.data import DEFAULT_DIGITS, describe_digits
-from digitnet.learner import EXPLODED
-from digitnet.plots import Panel, Series, curves
-from digitnet.settings import LESSON, MAX_SEED
-from pages.common import count, dataset, get_lab, in_training_slot, task_picker
+from digitnet.app_support.figures import Panel, Series, curves
+from digitnet.app_support.wording import count
+from digitnet.lesson import experiments as ex
+from digitnet.lesson.dataset import DEFAULT_DIGITS, describe_digits
+from digitnet.lesson.learner import EXPLODED
+from digitnet.lesson.settings import LEARNING_RATES, LESSON, MAX_SEED
+from pages.controls import task_picker
+from pages.server import dataset, in_training_slot
+from pages.session import get_lab
 
 TABS = ("1 · Accuracy", "2 · Sigmoid", "3 · Gradients", "4 · Shuffling", "5 · Learning rate", "6 · Batch size")
 SWEEP_POINTS = 301
 MIDDLE_BATCH = 256  # the lesson's batch size, between one image and all of them
 SWEEP_WIDTHS = (0.01, 0.05, 0.2, 1.0, 5.0)
-LEARNING_RATES = (0.0001, 0.001, 0.01, 0.1, 1.0, 3.0, 10.0, 30.0, 100.0)
 MODEL_LOSSES = {
     ("linear", "mnist"): "the lesson's: linear model, mnist_loss",
     ("mlp", "bce"): "three-layer net, cross-entropy",

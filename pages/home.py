@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from digitnet.code import code_html, function_source
-from digitnet.data import describe_digits
-from digitnet.glance import class_counts, sample_grid
-from pages.common import get_lab
+from digitnet.app_support.code_view import code_html, function_source
+from digitnet.files.mnist import class_counts, sample_grid
+from digitnet.lesson.dataset import describe_digits
+from pages.session import get_lab
 
 STEPS = [
     ("Initialise", "Start every weight at a small random number.", "pages/step.py", "Step through"),
@@ -33,8 +33,12 @@ with steps:
         st.page_link(page, label=link, icon=":material/arrow_forward:")
 with code:
     st.subheader("The code that runs")
-    st.caption("Steps 2 to 5 on one mini-batch, from `digitnet/learner.py`; the training loop repeats it.")
-    st.markdown(code_html(function_source("learner", "train_batch")), unsafe_allow_html=True)
+    train_batch = function_source("lesson.steps", "train_batch")
+    st.caption(f"Steps 2 to 5 on one mini-batch, from `{train_batch.path}`; the training loop repeats it.")
+    st.markdown(code_html(train_batch.text), unsafe_allow_html=True)
+    st.caption("Each step is a function of its own, which every part of the app calls:")
+    shown = "\n\n".join(function_source("lesson.steps", name).text for name in ("predict", "loss", "gradients", "step"))
+    st.markdown(code_html(shown), unsafe_allow_html=True)
 
 digits = get_lab().settings.digits
 st.subheader(f"The data: {describe_digits(digits)}")

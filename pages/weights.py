@@ -4,10 +4,17 @@ import math
 
 import streamlit as st
 
-from digitnet.data import describe_digits
-from digitnet.inspect_model import answers, batch_gradients, confusion_matrix, layers, training_batch, weight_history
-from digitnet.plots import confusion_map, heatmap, pixel_grid, pixel_map
-from pages.common import get_lab
+from digitnet.app_support.figures import confusion_map, heatmap, pixel_grid, pixel_map
+from digitnet.lesson.dataset import describe_digits
+from digitnet.lesson.inspection import (
+    answers,
+    batch_gradients,
+    confusion_matrix,
+    layers,
+    training_batch,
+    weight_history,
+)
+from pages.session import get_lab
 
 MAX_MAPS = 64  # first-layer units drawn as maps; a layer of 1024 would not be readable anyway
 MAX_SIDE = 128  # rows and columns drawn of a later layer: 1024x1024 would send megabytes for pixels too small to see

@@ -16,8 +16,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitnet.idx import format_idx, read_bytes  # noqa: E402
-from digitnet.sources import ASSETS, CHECKSUMS, SPLITS, IdxFiles, asset_name  # noqa: E402
+from digitnet.files.idx import format_idx, read_bytes  # noqa: E402
+from digitnet.files.mnist import ASSETS, CHECKSUMS, SPLITS, IdxFiles, asset_name  # noqa: E402
 
 ICON = ASSETS.parent / "icon.png"
 

@@ -17,9 +17,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digitnet.default_model import MODELS, SHIPPED_DIGITS, shipped_path, train_default  # noqa: E402
-from digitnet.modelfile import save_model  # noqa: E402
-from digitnet.models import KINDS  # noqa: E402
+from digitnet.drawing.defaults import MODELS, SHIPPED_DIGITS, shipped_path, train_default  # noqa: E402
+from digitnet.files.modelfile import save_model  # noqa: E402
+from digitnet.lesson.models import KINDS  # noqa: E402
 
 
 def main() -> None:

@@ -72,7 +72,7 @@ def stop_app(process) -> None:
 @pytest.fixture(scope="session")
 def dataset():
     """2 vs 6, as shipped."""
-    from digitnet.data import load_dataset
+    from digitnet.lesson.dataset import load_dataset
 
     return load_dataset((2, 6))
 
@@ -81,7 +81,7 @@ def dataset():
 def small(dataset):
     """300 training images of each class, stacked class by class like the full set: for tests
     about how training runs rather than how well."""
-    from digitnet.data import Dataset
+    from digitnet.lesson.dataset import Dataset
 
     n_twos = int((dataset.train_y[:, 0] == 0).sum())
     keep = torch.cat([torch.arange(300), n_twos + torch.arange(300)])

@@ -4,8 +4,8 @@
 from apptest import figures, open_page
 from streamlit.testing.v1 import AppTest
 
-from digitnet.baseline import pixel_baseline
-from digitnet.data import ALL_DIGITS, load_dataset
+from digitnet.lesson.baseline import pixel_baseline
+from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
 
 
 def data_page(query: dict | None = None) -> AppTest:

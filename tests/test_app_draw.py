@@ -13,10 +13,10 @@ from drawings import drawing
 from PIL import Image, ImageFilter
 from streamlit.testing.v1 import AppTest
 
-from digitnet.data import ALL_DIGITS, load_dataset
-from digitnet.default_model import default_model
-from digitnet.predict import classify
-from digitnet.preprocess import preprocess
+from digitnet.drawing.defaults import default_model
+from digitnet.drawing.predict import classify
+from digitnet.drawing.preprocess import preprocess
+from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
 
 HINT = "in the black square"
 

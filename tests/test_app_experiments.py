@@ -8,9 +8,9 @@ import torch
 from apptest import click, open_page
 from streamlit.testing.v1 import AppTest
 
-from digitnet.data import load_dataset
-from digitnet.models import LinearModel
-from digitnet.settings import LESSON
+from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.models import LinearModel
+from digitnet.lesson.settings import LESSON
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from digitnet.learner import train_batch
+from digitnet.lesson import steps as lesson_steps
+from digitnet.lesson.steps import train_batch
 
 
 def home(query: dict | None = None) -> AppTest:
@@ -24,6 +25,11 @@ def test_home_shows_the_six_steps_and_the_code_that_runs():
     block = next(m.value for m in at.markdown if "def train_batch(" in m.value)
     lines = [html.unescape(line) for line in re.findall(r'<div style="[^"]*">([^<]*)</div>', block)]
     assert "\n".join(lines) == inspect.getsource(train_batch).rstrip().replace("\n\n", "\n \n")
+    # each step train_batch calls is shown too, as it is written: step 4 is loss.backward()
+    block = next(m.value for m in at.markdown if "def gradients(" in m.value)
+    lines = [html.unescape(line) for line in re.findall(r'<div style="[^"]*">([^<]*)</div>', block)]
+    for step in (lesson_steps.predict, lesson_steps.loss, lesson_steps.gradients, lesson_steps.step):
+        assert inspect.getsource(step).rstrip().replace("\n\n", "\n \n") in "\n".join(lines)
     assert any("loss.backward()" in line for line in lines)
 
 

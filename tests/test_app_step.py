@@ -1,14 +1,20 @@
 """The Step through page: each click does one step on a real run of the session."""
 
+import copy
 import html
+import inspect
 import re
+import textwrap
 
 import torch
 from apptest import click, open_page
 from streamlit.testing.v1 import AppTest
 
-from digitnet.lab import Lab
-from digitnet.settings import LESSON, Settings
+from digitnet.app_support.lab import Lab
+from digitnet.lesson import steps as lesson_steps
+from digitnet.lesson.learner import Run
+from digitnet.lesson.optim import SGD
+from digitnet.lesson.settings import LESSON, Settings
 
 MARKED = re.compile(r'<div style="[^"]*ffe58a[^"]*">(.*?)</div>')
 
@@ -49,7 +55,7 @@ def test_each_click_does_the_next_step():
     lab = at.session_state.lab
     lab.settings = lab.settings.replace(seed=0)
     click(at, "step_init")
-    stepper = at.session_state.stepper
+    stepper = at.session_state.lab.stepper
     run = stepper.run
     assert lab.runs == [run]
     start = run.weights()
@@ -81,7 +87,7 @@ def test_each_click_does_the_next_step():
 def test_one_step_ten_steps_and_an_epoch():
     at = step_page()
     click(at, "step_init")
-    run = at.session_state.stepper.run
+    run = at.session_state.lab.stepper.run
     click(at, "step_one")
     assert len(run.batch_losses) == 1 and "Step 6: repeat" in subheaders(at)
     click(at, "step_ten")
@@ -97,7 +103,7 @@ def test_one_step_ten_steps_and_an_epoch():
 def test_training_goes_on_with_changed_settings():
     at = step_page()
     click(at, "step_init")
-    stepper = at.session_state.stepper
+    stepper = at.session_state.lab.stepper
     run, model = stepper.run, stepper.run.model
     click(at, "step_one")
     at.select_slider(key="setting_lr").set_value(0.1).run()
@@ -124,14 +130,14 @@ def test_a_new_kind_of_model_needs_initialise():
     click(at, "step_init")
     lab = at.session_state.lab
     assert len(lab.runs) == 2 and lab.runs[-1].settings.model == "mlp"
-    assert at.session_state.stepper.run is lab.runs[-1]
+    assert at.session_state.lab.stepper.run is lab.runs[-1]
     assert not at.warning and not at.button(key="step_next").disabled
 
 
 def test_a_diverging_step_is_reported_and_stepping_stops():
     at = step_page()
     click(at, "step_init")
-    run = at.session_state.stepper.run
+    run = at.session_state.lab.stepper.run
     with torch.no_grad():
         run.model.weights[0, 0] = torch.nan
     for _ in range(4):
@@ -139,7 +145,7 @@ def test_a_diverging_step_is_reported_and_stepping_stops():
     assert run.diverged and any(run.diverged in e.value for e in at.error)
     assert at.button(key="step_next").disabled and at.button(key="step_epoch").disabled
     click(at, "step_init")
-    assert not at.error and at.session_state.stepper.run is not run
+    assert not at.error and at.session_state.lab.stepper.run is not run
 
 
 def test_three_layer_net_shows_one_hidden_unit_at_a_time():
@@ -150,7 +156,55 @@ def test_three_layer_net_shows_one_hidden_unit_at_a_time():
     picker.set_value(3).run()
     for _ in range(3):
         click(at, "step_next")
-    stepper = at.session_state.stepper
+    stepper = at.session_state.lab.stepper
     assert stepper.done == 4 and at.selectbox(key="step_unit").value == 3
     gradient = stepper.gradients["0.bias"][3].item()
     assert metric(at, "Bias gradient").value == f"{gradient:+.4f}"
+
+
+CODE_LINE = re.compile(r'<div style="[^"]*">([^<]*)</div>')
+
+
+def shown_function(at: AppTest):
+    """The function the page shows beside the step, compiled from the page's own text."""
+    block = next(m.value for m in at.markdown if MARKED.search(m.value))
+    source = "\n".join(html.unescape(line) for line in CODE_LINE.findall(block))
+    namespace = dict(vars(lesson_steps))  # the names its module gives it
+    exec(source, namespace)
+    return namespace[re.match(r"def (\w+)", source).group(1)]
+
+
+def test_the_code_shown_for_each_step_is_the_code_that_made_its_numbers():
+    at = step_page(LESSON.replace(seed=0))
+    click(at, "step_init")
+    stepper = at.session_state.lab.stepper
+    run = stepper.run
+    initialise = shown_function(at)
+    model = initialise(run.settings, run.data.n_outputs, torch.Generator().manual_seed(run.settings.seed))
+    assert all(torch.equal(p.detach(), run.snapshots[0][name]) for name, p in model.named_parameters())
+
+    click(at, "step_next")
+    assert torch.equal(shown_function(at)(run.model, stepper.xb), stepper.outputs)
+
+    click(at, "step_next")
+    assert shown_function(at)(run.loss_fn, stepper.outputs, stepper.yb).item() == stepper.loss.item()
+
+    click(at, "step_next")
+    again = copy.deepcopy(run.model)
+    for p in again.parameters():
+        p.grad = None  # the copy's own gradients only
+    shown_function(at)(run.loss_fn(again(stepper.xb), stepper.yb))
+    assert all(torch.equal(p.grad, stepper.gradients[name]) for name, p in again.named_parameters())
+
+    click(at, "step_next")
+    for name, p in again.named_parameters():
+        p.grad = stepper.gradients[name].clone()
+    optimiser = SGD(again.parameters(), run.settings.lr)
+    shown_function(at)(optimiser)
+    assert all(torch.equal(p.detach(), stepper.after[name]) for name, p in again.named_parameters())
+    assert all(p.grad is None for p in again.parameters())
+
+    click(at, "step_next")
+    block = next(m.value for m in at.markdown if MARKED.search(m.value))
+    shown = "\n".join(html.unescape(line) for line in CODE_LINE.findall(block))
+    assert shown == textwrap.dedent(inspect.getsource(Run.repeat)).rstrip().replace("\n\n", "\n \n")

@@ -4,9 +4,9 @@ import pytest
 from apptest import open_page
 from streamlit.testing.v1 import AppTest
 
-from digitnet.data import load_dataset
-from digitnet.learner import EpochResult
-from digitnet.modelfile import model_bytes
+from digitnet.files.modelfile import model_bytes
+from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.learner import EpochResult
 
 
 def train_page(query: dict | None = None) -> AppTest:

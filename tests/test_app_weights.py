@@ -8,11 +8,11 @@ import torch
 from apptest import figures, open_page
 from streamlit.testing.v1 import AppTest
 
-from digitnet.data import ALL_DIGITS, load_dataset
-from digitnet.inspect_model import answers, batch_gradients, training_batch
-from digitnet.lab import Lab
-from digitnet.modelfile import load_model, model_bytes
-from digitnet.settings import Settings
+from digitnet.app_support.lab import Lab
+from digitnet.files.modelfile import load_model, model_bytes
+from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
+from digitnet.lesson.inspection import answers, batch_gradients, training_batch
+from digitnet.lesson.settings import Settings
 
 
 def lab_with_run(batches: int | None = None, **settings) -> Lab:

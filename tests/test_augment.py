@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from digitnet.augment import augment
-from digitnet.data import load_dataset
+from digitnet.lesson.augment import augment
+from digitnet.lesson.dataset import load_dataset
 
 
 def seeded(seed=0):

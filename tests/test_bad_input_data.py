@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 
-from digitnet import data
-from digitnet.data import Dataset, load_dataset
 from digitnet.errors import DataError
-from digitnet.idx import format_idx, parse_idx, read_bytes
-from digitnet.sources import ASSETS, CHECKSUMS, Assets, IdxFiles, PngFolder, asset_name, open_source
+from digitnet.files.idx import format_idx, parse_idx, read_bytes
+from digitnet.files.mnist import ASSETS, CHECKSUMS, Assets, IdxFiles, PngFolder, asset_name, open_source
+from digitnet.lesson import dataset as data
+from digitnet.lesson.dataset import Dataset, load_dataset
 
 
 def check_idx(result, data: bytes):

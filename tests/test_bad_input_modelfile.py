@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from safetensors.torch import save as save_tensors
 
 from digitnet.errors import ModelFileError
-from digitnet.modelfile import (
+from digitnet.files.modelfile import (
     MAX_BYTES,
     MAX_HEADER,
     SavedModel,
@@ -25,7 +25,7 @@ from digitnet.modelfile import (
     read_model_file,
     save_model,
 )
-from digitnet.settings import Settings
+from digitnet.lesson.settings import Settings
 
 MODELS = Path(__file__).resolve().parent.parent / "assets" / "models"
 LINEAR = (MODELS / "default-linear-2v6.safetensors").read_bytes()

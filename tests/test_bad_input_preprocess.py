@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 
+from digitnet.drawing.preprocess import MAX_PIXELS, open_image, preprocess
 from digitnet.errors import EmptyImage, ImageError
-from digitnet.preprocess import MAX_PIXELS, open_image, preprocess
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NUMERIC = [np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.uint16, np.uint64,

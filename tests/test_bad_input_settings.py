@@ -6,7 +6,7 @@ from bad_input import check_message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digitnet.settings import Settings
+from digitnet.lesson.settings import Settings
 
 NAMES = [f.name for f in fields(Settings)]
 texts = st.one_of(

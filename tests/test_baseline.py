@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from digitnet.baseline import class_means, mnist_distance, nearest_mean, pixel_baseline
-from digitnet.data import ALL_DIGITS, load_dataset
-from digitnet.sources import Assets
+from digitnet.files.mnist import Assets
+from digitnet.lesson.baseline import class_means, mnist_distance, nearest_mean, pixel_baseline
+from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
 
 
 @pytest.fixture(scope="module")

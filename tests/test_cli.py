@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from digitnet.cli import main
-from digitnet.data import load_dataset
-from digitnet.sources import ENV_VAR
+from digitnet.files.mnist import ENV_VAR
+from digitnet.lesson.dataset import load_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 EPOCH_KEYS = {"epoch", "train_loss", "valid_loss", "accuracy", "seconds"}

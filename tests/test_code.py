@@ -2,26 +2,34 @@ import inspect
 
 import pytest
 
-from digitnet import learner
-from digitnet.code import code_html, function_source, line_of
+from digitnet.app_support.code_view import code_html, function_source, source_of
+from digitnet.lesson import learner, steps
 
 
 def test_function_source_is_the_code_that_runs():
-    assert function_source("learner", "train_batch") == inspect.getsource(learner.train_batch).rstrip()
+    source = function_source("lesson.steps", "train_batch")
+    assert source.text == inspect.getsource(steps.train_batch).rstrip()
+    assert source.path == "digitnet/lesson/steps.py"
 
 
-def test_line_of_finds_each_step():
-    source = function_source("learner", "train_batch")
-    lines = source.splitlines()
-    assert "loss.backward()" in lines[line_of(source, "step 4") - 1]
-    assert "optimiser.step()" in lines[line_of(source, "step 5") - 1]
-    with pytest.raises(KeyError):
-        line_of(source, "step 9")
+def test_source_of_finds_a_function_through_itself():
+    assert source_of(steps.gradients).text == inspect.getsource(steps.gradients).rstrip()
+    method = source_of(learner.Run.repeat)
+    assert method.text.startswith("def repeat(self, epochs: int):\n    ")
+    assert method.path == "digitnet/lesson/learner.py"
+
+
+def test_the_body_is_the_lines_after_the_docstring():
+    source = source_of(steps.step)
+    lines = source.text.splitlines()
+    assert [lines[n - 1].strip() for n in source.body] == ["optimiser.step()", "optimiser.zero_grad()"]
+    gradients = source_of(steps.gradients)
+    assert [gradients.text.splitlines()[n - 1].strip() for n in gradients.body] == ["batch_loss.backward()"]
 
 
 def test_an_unknown_function_is_a_key_error():
     with pytest.raises(KeyError):
-        function_source("learner", "no_such_function")
+        function_source("lesson.steps", "no_such_function")
 
 
 def test_code_html_escapes_the_source_and_marks_lines():

@@ -1,5 +1,5 @@
-from digitnet.curves import MAX_BATCH_POINTS, batch_rows, curve_spec, epoch_rows, overlay_rows, overlay_spec
-from digitnet.learner import EpochResult
+from digitnet.app_support.charts import MAX_BATCH_POINTS, batch_rows, curve_spec, epoch_rows, overlay_rows, overlay_spec
+from digitnet.lesson.learner import EpochResult
 
 HISTORY = [EpochResult(1, 0.5, 0.4, 0.9, 1.0), EpochResult(2, 0.3, 0.25, 0.95, 1.0)]
 

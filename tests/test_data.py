@@ -3,9 +3,9 @@ import pytest
 import torch
 from PIL import Image
 
-from digitnet.data import describe_digits, load_dataset, parse_digits
 from digitnet.errors import DataError
-from digitnet.sources import Assets
+from digitnet.files.mnist import Assets
+from digitnet.lesson.dataset import describe_digits, load_dataset, parse_digits
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def test_dataset_from_png_folder(tmp_path):
             images[split, digit] = np.random.default_rng(digit).integers(0, 256, (n, 28, 28), dtype=np.uint8)
             for i, image in enumerate(images[split, digit]):
                 Image.fromarray(image).save(folder / f"{i}.png")
-    data = load_dataset("4 9", data=str(tmp_path))
+    data = load_dataset("4 9", folder=str(tmp_path))
     assert data.train_x.shape == (5, 784) and data.valid_x.shape == (5, 784)
     assert data.train_y[:, 0].tolist() == [0, 0, 0, 1, 1]
     expected = np.concatenate([images["training", 4], images["training", 9]]).reshape(5, 784) / 255

@@ -1,12 +1,12 @@
 import pytest
 import torch
 
-from digitnet.data import ALL_DIGITS, load_dataset
-from digitnet.default_model import SHIPPED_DIGITS, default_model, recipe, shipped_path, train_default
-from digitnet.learner import evaluate
-from digitnet.losses import loss_function
-from digitnet.modelfile import read_model_file
-from digitnet.models import KINDS
+from digitnet.drawing.defaults import SHIPPED_DIGITS, default_model, recipe, shipped_path, train_default
+from digitnet.files.modelfile import read_model_file
+from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
+from digitnet.lesson.learner import evaluate
+from digitnet.lesson.losses import loss_function
+from digitnet.lesson.models import KINDS
 
 # What each shipped model must reach on the validation set (and, for 2 vs 6, on drawings: test_drawings.py).
 FLOORS = {("linear", (2, 6)): 0.97, ("mlp", (2, 6)): 0.99, ("linear", ALL_DIGITS): 0.9, ("mlp", ALL_DIGITS): 0.95}

@@ -5,8 +5,8 @@ import pytest
 import torch
 from drawings import drawing, drawing_set
 
-from digitnet.default_model import default_model
-from digitnet.preprocess import preprocess
+from digitnet.drawing.defaults import default_model
+from digitnet.drawing.preprocess import preprocess
 
 N_PER_DIGIT = 300
 

@@ -3,10 +3,10 @@ import math
 import pytest
 import torch
 
-from digitnet import experiments as ex
-from digitnet.learner import Run
-from digitnet.losses import mnist_loss
-from digitnet.settings import LESSON
+from digitnet.lesson import experiments as ex
+from digitnet.lesson.learner import Run
+from digitnet.lesson.losses import mnist_loss
+from digitnet.lesson.settings import LESSON
 
 
 def test_lesson_model_is_the_one_a_run_starts_from(dataset):

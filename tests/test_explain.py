@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from digitnet.data import load_dataset
-from digitnet.default_model import default_model
-from digitnet.explain import explain
-from digitnet.models import LinearModel
-from digitnet.predict import classify
+from digitnet.drawing.defaults import default_model
+from digitnet.drawing.explain import explain
+from digitnet.drawing.predict import classify
+from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.models import LinearModel
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@ import gzip
 import numpy as np
 import pytest
 
-from digitnet import idx
 from digitnet.errors import DataError
-from digitnet.idx import format_idx, parse_idx, read_bytes, read_idx
+from digitnet.files import idx
+from digitnet.files.idx import format_idx, parse_idx, read_bytes, read_idx
 
 
 @pytest.mark.parametrize("shape", [(7,), (3, 5), (4, 28, 28)])

@@ -3,8 +3,9 @@ import copy
 import pytest
 import torch
 
-from digitnet.data import ALL_DIGITS, load_dataset
-from digitnet.inspect_model import (
+from digitnet.files.modelfile import load_model, model_bytes
+from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
+from digitnet.lesson.inspection import (
     answers,
     batch_gradients,
     confusion_matrix,
@@ -12,10 +13,9 @@ from digitnet.inspect_model import (
     training_batch,
     weight_history,
 )
-from digitnet.learner import Run
-from digitnet.losses import bce_loss, mnist_loss
-from digitnet.modelfile import load_model, model_bytes
-from digitnet.settings import Settings
+from digitnet.lesson.learner import Run
+from digitnet.lesson.losses import bce_loss, mnist_loss
+from digitnet.lesson.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
 from contextlib import closing
 
-from digitnet.data import load_dataset
-from digitnet.lab import Lab
-from digitnet.modelfile import load_model, model_bytes
-from digitnet.settings import Settings
+from digitnet.app_support.lab import Lab
+from digitnet.files.modelfile import load_model, model_bytes
+from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.settings import Settings
 
 
 def test_runs_are_kept_in_order_with_their_settings():
@@ -49,7 +49,7 @@ def test_settle_waits_for_a_run_training_in_another_thread(small):
     started, stop = threading.Event(), threading.Event()
 
     def train():  # what an interrupted page run does: goes on until its next update, then stops
-        with closing(run.fit()) as events:
+        with lab.working(), closing(run.fit()) as events:
             for _ in events:
                 started.set()
                 if stop.is_set():

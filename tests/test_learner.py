@@ -3,13 +3,13 @@ import math
 import pytest
 import torch
 
-from digitnet.data import load_dataset
 from digitnet.errors import Diverged
-from digitnet.learner import BatchResult, EpochResult, Run, batch_indices, evaluate
-from digitnet.losses import accuracy, cross_entropy_loss, mnist_loss
-from digitnet.models import LinearModel
-from digitnet.optim import SGD
-from digitnet.settings import Settings
+from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.learner import BatchResult, EpochResult, Run, batch_indices, evaluate
+from digitnet.lesson.losses import accuracy, cross_entropy_loss, mnist_loss
+from digitnet.lesson.models import LinearModel
+from digitnet.lesson.optim import SGD
+from digitnet.lesson.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from digitnet.errors import SettingsError
-from digitnet.losses import (
+from digitnet.lesson.losses import (
     accuracy,
     bce_loss,
     cross_entropy_loss,

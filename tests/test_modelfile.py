@@ -7,12 +7,12 @@ import pytest
 import torch
 from safetensors.torch import save as save_tensors
 
-from digitnet.data import load_dataset
 from digitnet.errors import ModelFileError
-from digitnet.learner import Run
-from digitnet.modelfile import MAX_BYTES, load_model, model_bytes, read_model_file, save_model
-from digitnet.models import build_model
-from digitnet.settings import Settings
+from digitnet.files.modelfile import MAX_BYTES, load_model, model_bytes, read_model_file, save_model
+from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.learner import Run
+from digitnet.lesson.models import build_model
+from digitnet.lesson.settings import Settings
 
 
 @pytest.fixture(scope="module")

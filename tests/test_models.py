@@ -3,8 +3,8 @@ import torch
 from torch import nn
 
 from digitnet.errors import SettingsError
-from digitnet.losses import mnist_loss
-from digitnet.models import LinearModel, build_model, check_hidden, count_parameters, make_mlp
+from digitnet.lesson.losses import mnist_loss
+from digitnet.lesson.models import LinearModel, build_model, check_hidden, count_parameters, make_mlp
 
 
 def seeded(seed=0):

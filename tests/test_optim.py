@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from digitnet.errors import SettingsError
-from digitnet.optim import SGD, make_optimiser
+from digitnet.lesson.optim import SGD, make_optimiser
 
 
 def params_with_grads():

@@ -1,7 +1,16 @@
 import numpy as np
 import pytest
 
-from digitnet.plots import Panel, Series, confusion_map, curves, heatmap, pixel_grid, pixel_map, probability_bars
+from digitnet.app_support.figures import (
+    Panel,
+    Series,
+    confusion_map,
+    curves,
+    heatmap,
+    pixel_grid,
+    pixel_map,
+    probability_bars,
+)
 
 
 def rgb(colour: str) -> tuple[int, ...]:

@@ -3,12 +3,12 @@ import pytest
 import torch
 from PIL import Image
 
-from digitnet.data import load_dataset
-from digitnet.learner import Run
-from digitnet.models import LinearModel
-from digitnet.predict import classify
-from digitnet.preprocess import preprocess
-from digitnet.settings import Settings
+from digitnet.drawing.predict import classify
+from digitnet.drawing.preprocess import preprocess
+from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.learner import Run
+from digitnet.lesson.models import LinearModel
+from digitnet.lesson.settings import Settings
 
 
 @pytest.fixture(scope="module")

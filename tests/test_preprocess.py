@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from digitnet.drawing.preprocess import open_image, preprocess
 from digitnet.errors import EmptyImage, ImageError
-from digitnet.preprocess import open_image, preprocess
 
 
 def draw_seven(centre=(140, 140), size=200, ink=(255, 255, 255, 255), background=(0, 0, 0, 255), mode="RGBA"):

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from digitnet.errors import SettingsError
-from digitnet.learner import BatchResult, Run
-from digitnet.losses import bce_loss, mnist_loss
-from digitnet.settings import LESSON
+from digitnet.lesson.learner import BatchResult, Run
+from digitnet.lesson.losses import bce_loss, mnist_loss
+from digitnet.lesson.settings import LESSON
 
 
 def lesson_run(data, **changes):

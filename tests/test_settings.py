@@ -3,7 +3,7 @@ import math
 import pytest
 
 from digitnet.errors import SettingsError
-from digitnet.settings import Settings
+from digitnet.lesson.settings import Settings
 
 CHANGED = Settings(
     model="linear", digits=(3, 8), lr=0.1, bs=128, epochs=3, loss="mnist", opt="sgd", shuffle=False,

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from digitnet.slots import Slots
+from digitnet.app_support.training_queue import Slots
 
 
 def test_no_more_than_capacity_run_at_once():
@@ -102,8 +102,8 @@ def test_stopping_a_shared_training_frees_its_slot():
 
 
 def test_closing_a_shared_run_marks_it_stopped_at_once(small):
-    from digitnet.learner import Run
-    from digitnet.settings import Settings
+    from digitnet.lesson.learner import Run
+    from digitnet.lesson.settings import Settings
 
     slots = Slots(1)
     run = Run(Settings(model="linear", bs=16, seed=0), small)

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitnet import data
 from digitnet.errors import DataError
-from digitnet.idx import format_idx
-from digitnet.sources import ASSETS, ENV_VAR, Assets, IdxFiles, PngFolder, asset_name, open_source
+from digitnet.files.idx import format_idx
+from digitnet.files.mnist import ASSETS, ENV_VAR, Assets, IdxFiles, PngFolder, asset_name, open_source
+from digitnet.lesson import dataset as data
 
 RNG = np.random.default_rng(0)
 

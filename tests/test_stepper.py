@@ -1,12 +1,14 @@
+import sys
+
 import pytest
 import torch
 
-from digitnet.data import load_dataset
 from digitnet.errors import Diverged, SettingsError
-from digitnet.learner import EpochResult, Run
-from digitnet.losses import cross_entropy_loss, mnist_loss
-from digitnet.settings import LESSON
-from digitnet.stepper import TRAIL_POINTS, Stepper, TrailPoint, image_losses, step_code
+from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.learner import EpochResult, Run
+from digitnet.lesson.losses import cross_entropy_loss, mnist_loss
+from digitnet.lesson.settings import LESSON
+from digitnet.lesson.stepper import CODE, TRAIL_POINTS, Stepper, TrailPoint, image_losses
 
 
 def lesson_run(data, **changes):
@@ -213,20 +215,26 @@ def test_image_losses_are_the_loss_of_each_image_alone():
     assert each.tolist() == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(
-    ("step", "marked"),
-    [
-        (1, ["build_model("]),
-        (2, ["model(xb)"]),
-        (3, ["loss_fn(predictions, yb)"]),
-        (4, ["loss.backward()"]),
-        (5, ["optimiser.step()", "optimiser.zero_grad()"]),
-        (6, ["batch_indices(", "self.close_epoch("]),
-    ],
-)
-def test_step_code_marks_the_lines_that_do_the_step(step, marked):
-    source, lines = step_code(step)
-    text = source.splitlines()
-    assert text[0].startswith("def ") and text[1].startswith("    ") and not text[1].startswith("     ")
-    assert [any(m in text[n - 1] for n in lines) for m in marked] == [True] * len(marked)
-    assert len(lines) == len(marked)
+def calls_during(action) -> set:
+    """The code objects of every Python function called while `action` runs."""
+    called = set()
+    sys.setprofile(lambda frame, event, arg: called.add(frame.f_code) if event == "call" else None)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return called
+
+
+@pytest.mark.parametrize("model", ["linear", "mlp"])
+def test_each_step_runs_the_function_the_page_shows_for_it(small, model):
+    made = []
+    assert CODE[1].__code__ in calls_during(lambda: made.append(lesson_run(small, model=model)))
+    stepper = Stepper(made[0])
+    for _ in range(5):
+        step = stepper.next_step
+        called = calls_during(stepper.advance)
+        if step < 6:
+            assert CODE[step].__code__ in called
+        assert all(CODE[other].__code__ not in called for other in range(1, 6) if other != step)
+    assert CODE[6] is Run.repeat  # step 6 is the loop that fit runs; the stepper walks it batch by batch

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import DataError
-from .sources import open_source
+from ..errors import DataError
+from ..files.mnist import open_source
 
 if TYPE_CHECKING:
     import torch
@@ -73,17 +73,17 @@ class Dataset:
         )
 
 
-def load_dataset(digits=DEFAULT_DIGITS, data: str | None = None) -> Dataset:
-    """Tensors for the task (digits as parse_digits takes them), from the source at `data`
+def load_dataset(digits=DEFAULT_DIGITS, folder: str | None = None) -> Dataset:
+    """Tensors for the task (digits as parse_digits takes them), from the MNIST in `folder`
     (default: $DIGITNET_DATA, else the shipped copy). Loaded once per process, then shared."""
-    return _load(parse_digits(digits), data)
+    return _load(parse_digits(digits), folder)
 
 
 @lru_cache(maxsize=8)
-def _load(digits: tuple[int, ...], data: str | None) -> Dataset:
+def _load(digits: tuple[int, ...], folder: str | None) -> Dataset:
     import torch  # here, not at the top: the first page shows the digits without waiting for torch
 
-    source = open_source(data)
+    source = open_source(folder)
     splits = []
     for split in ("train", "test"):
         images = [source.images(split, d) for d in digits]

@@ -11,7 +11,7 @@ import io
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import EmptyImage, ImageError
+from ..errors import EmptyImage, ImageError
 
 SIZE, BOX = 28, 20
 MAX_PIXELS = 40_000_000  # an upload larger than this is refused before it is decoded

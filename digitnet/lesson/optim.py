@@ -2,7 +2,7 @@
 
 import torch
 
-from .errors import SettingsError
+from ..errors import SettingsError
 from .settings import OPTIMISERS
 
 

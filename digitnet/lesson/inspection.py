@@ -2,11 +2,13 @@
 of one batch, and its answers on the validation set.
 """
 
+import copy
 from dataclasses import dataclass
 
 import torch
 
-from .data import Dataset
+from . import steps
+from .dataset import Dataset
 from .losses import predicted_labels, probabilities, true_labels
 
 
@@ -53,13 +55,13 @@ def training_batch(data: Dataset, size: int, number: int) -> tuple[torch.Tensor,
 def batch_gradients(model, loss_fn, xb: torch.Tensor, yb: torch.Tensor) -> tuple[float, dict[str, torch.Tensor]]:
     """Steps 2 to 4 on one batch: its loss and the gradient of every parameter.
 
-    torch.autograd.grad returns the gradients instead of adding them to each parameter's
-    .grad, so the model is left exactly as it was: no step, nothing accumulated.
+    They run on a copy of the model, so the model itself is left exactly as it was: no
+    step, and nothing added to the .grad its optimiser reads.
     """
-    names, params = zip(*model.named_parameters(), strict=True)
-    loss = loss_fn(model(xb), yb)  # steps 2 and 3: predict, loss
-    gradients = torch.autograd.grad(loss, params)  # step 4: gradients
-    return loss.item(), dict(zip(names, gradients, strict=True))
+    model = copy.deepcopy(model)
+    batch_loss = steps.loss(loss_fn, steps.predict(model, xb), yb)
+    steps.gradients(batch_loss)
+    return batch_loss.item(), {name: p.grad for name, p in model.named_parameters()}
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,21 @@ The same Settings come from the command line, the app's widgets and a shared URL
 import math
 from dataclasses import asdict, dataclass, fields, replace
 
-from .data import DEFAULT_DIGITS, describe_digits, parse_digits
-from .errors import DigitnetError, SettingsError
+from ..errors import DigitnetError, SettingsError
+from .dataset import DEFAULT_DIGITS, describe_digits, parse_digits
 
-# The choices, named here so that checking settings needs no torch (the first page loads fast).
-KINDS = ("linear", "mlp")
+# The choices and their names, here so that checking settings needs no torch (the first page loads fast).
+MODEL_NAMES = {"linear": "linear model", "mlp": "three-layer net"}
+KINDS = tuple(MODEL_NAMES)
 INITS = ("scaled", "randn")
-BINARY_LOSSES = ("mnist", "bce")
-OPTIMISERS = ("sgd", "momentum", "adam")
+LOSS_NAMES = {"mnist": "mnist_loss (the lesson's)", "bce": "binary cross-entropy"}
+BINARY_LOSSES = tuple(LOSS_NAMES)
+OPTIMISER_NAMES = {"sgd": "SGD, hand-written", "momentum": "SGD with momentum", "adam": "Adam"}
+OPTIMISERS = tuple(OPTIMISER_NAMES)
 DEFAULT_HIDDEN = (40, 20)
 MAX_LR = 100.0
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)  # offered in the app
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)  # offered, with "all"
 MAX_EPOCHS = 1000
 MAX_SEED = 2**32 - 1
 

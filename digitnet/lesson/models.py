@@ -8,7 +8,7 @@ and some runs never learn. "scaled" divides by sqrt(fan-in) so outputs start nea
 import torch
 from torch import nn
 
-from .errors import SettingsError
+from ..errors import SettingsError
 from .settings import DEFAULT_HIDDEN, INITS, KINDS, check_hidden
 
 N_PIXELS = 28 * 28

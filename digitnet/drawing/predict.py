@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .losses import probabilities
+from ..lesson.losses import probabilities
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 import torch
 
-from .data import Dataset
-from .errors import Diverged
-from .inspect_model import training_batch
+from ..errors import Diverged
+from . import steps
+from .dataset import Dataset
+from .inspection import training_batch
 from .learner import EpochResult, Run, batch_indices
 from .losses import accuracy, loss_function, mnist_loss, predicted_labels, true_labels
-from .models import LinearModel, build_model
+from .models import LinearModel
 from .optim import make_optimiser
 from .settings import LESSON, Settings
 from .stepper import image_losses
@@ -22,7 +23,7 @@ from .stepper import image_losses
 
 def lesson_model(seed: int) -> LinearModel:
     """The lesson's linear model, freshly initialised: the one a Run with this seed starts from."""
-    return build_model(LESSON.model, 1, LESSON.hidden, LESSON.init, torch.Generator().manual_seed(seed))
+    return steps.initialise(LESSON, 1, torch.Generator().manual_seed(seed))
 
 
 # 1. Why accuracy cannot be the loss
@@ -118,7 +119,7 @@ def accumulate_gradients(data: Dataset, seed: int, size: int) -> Accumulation:
     found = []
 
     def backward():
-        loss_fn(model(xb), yb).backward()
+        steps.gradients(steps.loss(loss_fn, steps.predict(model, xb), yb))
         found.append({name: p.grad.clone() for name, p in model.named_parameters()})
 
     backward()
@@ -166,8 +167,7 @@ def trace(data: Dataset, settings: Settings, epochs: int) -> Trace:
                     answered_first.append((predicted_labels(run.model(data.valid_x)) == 0).float().mean().item())
     except Diverged as exc:
         diverged = str(exc)
-    n_batches = -(-len(data.train_x) // run.settings.bs)
-    return Trace(run.settings, start, run.history, run.batch_losses, n_batches, answered_first, diverged)
+    return Trace(run.settings, start, run.history, run.batch_losses, run.n_batches, answered_first, diverged)
 
 
 def compare(data: Dataset, all_settings: list[Settings], epochs: int) -> list[Trace]:

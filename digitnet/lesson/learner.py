@@ -1,42 +1,44 @@
-"""The six steps of the lesson: initialise, predict, loss, gradients, step, repeat.
+"""A training run: a model, its optimiser and everything it went through.
 
-`train_batch` is steps 2 to 5 on one mini-batch; `Run.fit` repeats it (step 6) and
-reports as it goes, so a caller can draw each epoch as it arrives or stop between batches.
+`Run.repeat` is step 6, the loop: steps 2 to 5 (steps.train_batch) on every mini-batch,
+epoch after epoch. `Run.fit` reports as it goes, so a caller can draw each epoch as it
+arrives or stop between batches.
 """
 
 import math
 import random
-import threading
 import time
 from dataclasses import dataclass
 
 import torch
 
+from ..errors import Diverged, SettingsError
 from .augment import augment
-from .data import Dataset
-from .errors import Diverged, SettingsError
+from .dataset import Dataset
 from .losses import accuracy, loss_function
-from .models import build_model
 from .optim import make_optimiser
 from .settings import MAX_SEED, Settings
+from .steps import initialise, train_batch
 
 # A loss this large means the steps overshot: mnist_loss stays below 1, and a
 # cross-entropy of 1000 needs an output of 1000 on the wrong side.
 EXPLODED = 1000.0
 
 
-def train_batch(model, xb, yb, loss_fn, optimiser) -> float:
-    predictions = model(xb)  # step 2: predict
-    loss = loss_fn(predictions, yb)  # step 3: loss
-    loss.backward()  # step 4: gradients
-    optimiser.step()  # step 5: step
-    optimiser.zero_grad()
-    return loss.item()
+def batch_count(n: int, bs: int) -> int:
+    """Mini-batches in an epoch of n images: the last one holds what is left."""
+    return math.ceil(n / bs)
+
+
+def epoch_order(n: int, shuffle: bool, generator: torch.Generator) -> torch.Tensor | None:
+    """The order an epoch takes the n images in: a fresh permutation, or None for as stored."""
+    return torch.randperm(n, generator=generator) if shuffle else None
 
 
 def batch_indices(n: int, bs: int, shuffle: bool, generator: torch.Generator):
-    """Index of each mini-batch: slices of a fresh permutation, or of the data in order."""
-    order = torch.randperm(n, generator=generator) if shuffle else None
+    """Index of each mini-batch: slices of the epoch's order (slicing the data is faster than
+    indexing it when the order is as stored)."""
+    order = epoch_order(n, shuffle, generator)
     for start in range(0, n, bs):
         yield slice(start, start + bs) if order is None else order[start : start + bs]
 
@@ -86,9 +88,7 @@ class Run:
         self.data = data
         self.name = name
         self.generator = torch.Generator().manual_seed(settings.seed)
-        self.model = model or build_model(  # step 1: initialise
-            settings.model, data.n_outputs, settings.hidden, settings.init, self.generator
-        )
+        self.model = model or initialise(settings, data.n_outputs, self.generator)
         self.optimiser = make_optimiser(settings.opt, self.model.parameters(), settings.lr)
         self.loss_fn = loss_function(settings.loss, data.binary)
         self.history: list[EpochResult] = []
@@ -96,8 +96,6 @@ class Run:
         self.snapshots = [self.weights()]  # the parameters at the start and after each epoch
         self.diverged: str | None = None
         self.status = "new" if model is None else "loaded"
-        self._idle = threading.Event()  # clear while a fit is under way, in whatever thread
-        self._idle.set()
 
     @property
     def usable(self) -> bool:
@@ -134,38 +132,41 @@ class Run:
         self.loss_fn = loss_function(settings.loss, self.data.binary)
         self.settings = settings
 
+    @property
+    def n_batches(self) -> int:
+        """Mini-batches per epoch with the current batch size."""
+        return batch_count(len(self.data.train_x), self.settings.bs)
+
     def fit(self, epochs: int | None = None):
         """Train for `epochs` more epochs (default: the settings'), yielding after every
         batch (BatchResult) and epoch (EpochResult). Stop iterating to stop training."""
-        self._idle.clear()
         self.status = "training"
         try:
-            yield from self._epochs(epochs or self.settings.epochs)
+            yield from self.repeat(epochs or self.settings.epochs)
             self.status = "done"
         finally:
             if self.status == "training":
                 self.status = "stopped"
-            self._idle.set()
 
-    def wait_idle(self, timeout: float) -> bool:
-        """Wait until no fit is under way; False if one still is after `timeout` seconds."""
-        return self._idle.wait(timeout)
-
-    def _epochs(self, epochs: int):
-        x, y, s = self.data.train_x, self.data.train_y, self.settings
-        n_batches = math.ceil(len(x) / s.bs)
+    def repeat(self, epochs: int):
+        """Step 6: steps 2 to 5 on every mini-batch, epoch after epoch; each epoch ends with
+        a check on the validation set."""
+        n, s = len(self.data.train_x), self.settings
         for _ in range(epochs):
             epoch = len(self.history) + 1
             start, total = time.perf_counter(), 0.0
-            for batch, idx in enumerate(batch_indices(len(x), s.bs, s.shuffle, self.generator), 1):
-                xb, yb = x[idx], y[idx]
-                if s.augment:
-                    xb = augment(xb, self.generator)
+            for batch, indices in enumerate(batch_indices(n, s.bs, s.shuffle, self.generator), 1):
+                xb, yb = self.batch(indices)
                 loss = train_batch(self.model, xb, yb, self.loss_fn, self.optimiser)
                 self.record_batch(loss, epoch, batch)
                 total += loss * len(xb)
-                yield BatchResult(epoch, batch, n_batches, loss)
-            yield self.close_epoch(total / len(x), time.perf_counter() - start)  # step 6: repeat
+                yield BatchResult(epoch, batch, self.n_batches, loss)
+            yield self.close_epoch(total / n, time.perf_counter() - start)
+
+    def batch(self, indices) -> tuple[torch.Tensor, torch.Tensor]:
+        """The training images and targets at `indices`, the images augmented if the settings ask."""
+        xb, yb = self.data.train_x[indices], self.data.train_y[indices]
+        return (augment(xb, self.generator) if self.settings.augment else xb), yb
 
     def record_batch(self, loss: float, epoch: int, batch: int) -> None:
         """Keep a batch's loss; Diverged, with advice, when it shows the steps overshot."""

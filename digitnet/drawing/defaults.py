@@ -14,13 +14,13 @@ augmentation took the linear ten-digit model from about 0.85 to about 0.67.
 
 from pathlib import Path
 
-from .data import ALL_DIGITS, DEFAULT_DIGITS, load_dataset, parse_digits
-from .learner import Run
-from .modelfile import SUFFIX, SavedModel, read_model_file
-from .models import KINDS
-from .settings import Settings
+from ..files.modelfile import SUFFIX, SavedModel, read_model_file
+from ..lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS, load_dataset, parse_digits
+from ..lesson.learner import Run
+from ..lesson.models import KINDS
+from ..lesson.settings import Settings
 
-MODELS = Path(__file__).resolve().parent.parent / "assets" / "models"
+MODELS = Path(__file__).resolve().parents[2] / "assets" / "models"
 SHIPPED_DIGITS = (DEFAULT_DIGITS, ALL_DIGITS)
 SEED = 0
 # A pair is learnt in a few epochs; ten digits need more.

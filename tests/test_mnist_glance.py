@@ -1,7 +1,7 @@
 import numpy as np
 
-from digitnet.data import load_dataset
-from digitnet.glance import class_counts, sample_grid
+from digitnet.files.mnist import class_counts, sample_grid
+from digitnet.lesson.dataset import load_dataset
 
 
 def test_counts_match_the_dataset():

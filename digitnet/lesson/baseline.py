@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .data import Dataset
+from .dataset import Dataset
 from .losses import true_labels
 
 

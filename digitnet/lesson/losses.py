@@ -7,7 +7,7 @@ a ten-digit model has ten.
 import torch
 import torch.nn.functional as F
 
-from .errors import SettingsError
+from ..errors import SettingsError
 from .settings import BINARY_LOSSES
 
 

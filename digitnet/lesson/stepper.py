@@ -1,45 +1,28 @@
 """Step mode: the lesson's six steps one click at a time, on a real run of the session.
 
-Each step makes one of the calls train_batch makes, on the run's own model, loss function
-and optimiser, and keeps what it produced for the learner to look at. Batches come in the
-order Run.fit would take them (drawn from the run's generator the same way), and the last
-batch of an epoch closes the epoch as Run.fit does: a stepped run is an ordinary run, so
-other pages can use its model and it can go on training with fit.
+Each step calls the function of steps.py that training calls, on the run's own model, loss
+function and optimiser, and keeps what it produced for the learner to look at. Batches come
+in the order Run.repeat would take them (drawn from the run's generator the same way), and
+the last batch of an epoch closes the epoch as Run.repeat does: a stepped run is an ordinary
+run, so other pages can use its model and it can go on training with fit.
 """
 
-import math
 import time
 from contextlib import closing
 from dataclasses import dataclass
 
 import torch
 
-from .augment import augment
-from .code import function_source, line_of
-from .errors import Diverged
-from .learner import EpochResult, Run, batch_indices
+from ..errors import Diverged
+from . import steps
+from .learner import EpochResult, Run, batch_count, epoch_order
 from .losses import predicted_labels, probabilities, true_labels
 from .settings import Settings
 
 TRAIL_POINTS = 100  # validation checks per run of many batches: enough for a curve, cheap at bs 1
 NAMES = {1: "initialise", 2: "predict", 3: "loss", 4: "gradients", 5: "step", 6: "repeat"}
-
-# Where each step happens in learner.py: the function, and text found on the lines that do it.
-CODE = {
-    1: ("__init__", ("# step 1",)),
-    2: ("train_batch", ("# step 2",)),
-    3: ("train_batch", ("# step 3",)),
-    4: ("train_batch", ("# step 4",)),
-    5: ("train_batch", ("# step 5", "zero_grad")),
-    6: ("_epochs", ("batch_indices(", "# step 6")),
-}
-
-
-def step_code(step: int) -> tuple[str, list[int]]:
-    """The engine's code for `step` and the numbers of the lines that do it."""
-    name, markers = CODE[step]
-    source = function_source("learner", name)
-    return source, [line_of(source, marker) for marker in markers]
+# The function that does each step, for the stepper as for training: the Step page shows its source.
+CODE = {1: steps.initialise, 2: steps.predict, 3: steps.loss, 4: steps.gradients, 5: steps.step, 6: Run.repeat}
 
 
 def image_losses(loss_fn, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -97,13 +80,13 @@ class Stepper:
     @property
     def batches_in_epoch(self) -> int:
         left = len(self.run.data.train_x) if self.epoch_left is None else len(self.epoch_left)
-        return (self.batch if self.mid_epoch else 0) + math.ceil(left / self.run.settings.bs)
+        return (self.batch if self.mid_epoch else 0) + batch_count(left, self.run.settings.bs)
 
     @property
     def batches_left(self) -> int:
         """Batches to the end of this epoch, the one half done included; a whole epoch's when none has begun."""
         left = len(self.run.data.train_x) if self.epoch_left is None else len(self.epoch_left)
-        return math.ceil(left / self.run.settings.bs) + (self.done not in (1, 6))
+        return batch_count(left, self.run.settings.bs) + (self.done not in (1, 6))
 
     def advance(self, detail: bool = True) -> int:
         """Do the next step and return its number; Diverged when step 5 sends the loss past EXPLODED.
@@ -116,7 +99,7 @@ class Stepper:
         if step == 2:
             self._predict()
         elif step == 3:
-            self.loss = self.run.loss_fn(self.outputs, self.yb)
+            self.loss = steps.loss(self.run.loss_fn, self.outputs, self.yb)
         elif step == 4:
             self._gradients(detail)
         elif step == 5:
@@ -172,30 +155,27 @@ class Stepper:
                     self.trail.append(TrailPoint(len(self.run.batch_losses), event.valid_loss, event.accuracy))
                 yield event
 
-    # Steps 2, 4 and 5 (3 and 6 are one line each in advance), as train_batch and Run.fit do them.
+    # Steps 2, 4 and 5 (3 and 6 are one line each in advance), with what the page shows of them.
 
     def _predict(self) -> None:
         if not self.mid_epoch:
             self._start_epoch()
-        s, data = self.run.settings, self.run.data
+        s = self.run.settings
         self.indices, self.epoch_left = self.epoch_left[: s.bs], self.epoch_left[s.bs :]
         self.batch += 1
-        self.xb, self.yb = data.train_x[self.indices], data.train_y[self.indices]
-        if s.augment:
-            self.xb = augment(self.xb, self.run.generator)
-        self.outputs = self.run.model(self.xb)
+        self.xb, self.yb = self.run.batch(self.indices)
+        self.outputs = steps.predict(self.run.model, self.xb)
         self.loss = self.gradients = self.before = self.after = None
 
     def _gradients(self, detail: bool) -> None:
-        self.loss.backward()
+        steps.gradients(self.loss)
         if detail:
             self.gradients = {name: p.grad.detach().clone() for name, p in self.run.model.named_parameters()}
 
     def _step(self, detail: bool) -> None:
         run = self.run
         self.before = run.weights() if detail else None
-        run.optimiser.step()
-        run.optimiser.zero_grad()
+        steps.step(run.optimiser)
         self.after = run.weights() if detail else None
         loss = self.loss.item()
         run.status = "stopped"  # part way through training, as after a stopped fit
@@ -204,8 +184,8 @@ class Stepper:
 
     def _start_epoch(self) -> None:
         n = len(self.run.data.train_x)
-        # one batch of everything: this epoch's order, drawn from the generator as Run.fit draws it
-        self.epoch_left = torch.arange(n)[next(batch_indices(n, n, self.run.settings.shuffle, self.run.generator))]
+        order = epoch_order(n, self.run.settings.shuffle, self.run.generator)  # drawn as Run.repeat draws it
+        self.epoch_left = torch.arange(n) if order is None else order
         self.batch = 0
         self._epoch_total = self._epoch_seconds = 0.0
 

@@ -1,4 +1,4 @@
-from pages.common import count
+from digitnet.app_support.wording import count
 
 
 def test_count_says_one_thing_and_many_things():

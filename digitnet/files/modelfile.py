@@ -15,9 +15,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
-from .errors import DigitnetError, ModelFileError
-from .models import build_model
-from .settings import Settings
+from ..errors import DigitnetError, ModelFileError
+from ..lesson.models import build_model
+from ..lesson.settings import Settings
 
 FORMAT = "digitnet-model"
 VERSION = "1"

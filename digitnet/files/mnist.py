@@ -2,6 +2,8 @@
 
 Each source answers one question, `images(split, digit)`: every image of that digit in
 the training ("train") or test ("test") split, as uint8 (n, 28, 28), in the source's order.
+class_counts and sample_grid read them with numpy alone, so the first page can show the
+data before torch is imported.
 """
 
 import hashlib
@@ -12,10 +14,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .errors import DataError
+from ..errors import DataError
 from .idx import parse_idx, read_bytes, read_idx
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets" / "mnist"
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "mnist"
 CHECKSUMS = "SHA256SUMS"
 SPLITS = ("train", "test")
 ENV_VAR = "DIGITNET_DATA"
@@ -144,3 +146,20 @@ def open_source(path: str | None = None):
     raise DataError(
         f"{folder}: holds neither the four MNIST IDX files nor training/ and testing/ png folders"
     )
+
+
+def class_counts(digits, folder: str | None = None) -> dict[int, dict[str, int]]:
+    """digit -> {"train": n, "test": n}."""
+    source = open_source(folder)
+    return {d: {split: len(source.images(split, d)) for split in ("train", "test")} for d in digits}
+
+
+def sample_grid(digits, per_digit: int = 8, folder: str | None = None, gap: int = 2) -> np.ndarray:
+    """A uint8 image: one row per digit of its first `per_digit` training images."""
+    source = open_source(folder)
+    cell = 28 + gap
+    grid = np.zeros((cell * len(digits) - gap, cell * per_digit - gap), dtype=np.uint8)
+    for row, digit in enumerate(digits):
+        for col, image in enumerate(source.images("train", digit)[:per_digit]):
+            grid[row * cell : row * cell + 28, col * cell : col * cell + 28] = image
+    return grid

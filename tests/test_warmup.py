@@ -5,17 +5,17 @@ import sys
 CHECK = """
 import sys
 import torch
-from digitnet import data
-from digitnet.prepare import prepare
+from digitnet.lesson import dataset as data
+from digitnet.app_support.warmup import warm_up
 
 assert "torch._dynamo" not in sys.modules
-prepare(1, (3, 5))
+warm_up(1, (3, 5))
 data.load_dataset((3, 5))
 print("torch._dynamo" in sys.modules, torch.get_num_threads(), data._load.cache_info().hits)
 """
 
 
-def test_prepare_imports_what_the_first_optimiser_needs_and_caches_the_data():
+def test_warm_up_imports_what_the_first_optimiser_needs_and_caches_the_data():
     result = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "1", "1"]

@@ -1,0 +1,84 @@
+"""One learner's session: the settings they chose, every model they made, and the one they
+are stepping through.
+
+The app keeps one Lab per browser session; nothing in it is shared between sessions.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from ..lesson.settings import Settings
+
+if TYPE_CHECKING:  # importing them needs torch, which the first page can do without
+    from ..files.modelfile import SavedModel
+    from ..lesson.dataset import Dataset
+    from ..lesson.learner import Run
+    from ..lesson.stepper import Stepper
+
+SETTLE_SECONDS = 10.0
+
+
+class Busy(Exception):
+    """Another page run of this session still trains or steps one of its models."""
+
+
+class Lab:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self.runs: list[Run] = []
+        self.stepper: Stepper | None = None
+        self._working = threading.RLock()  # re-entrant: a page that holds it may settle too
+
+    def start_run(self, data: Dataset) -> Run:
+        """A new run with the current settings, kept in the history."""
+        from ..lesson.learner import Run
+
+        run = Run(self.settings, data, name=f"run {len(self.runs) + 1}")
+        self.runs.append(run)
+        return run
+
+    def add_saved(self, saved: SavedModel, data: Dataset, file_name: str) -> Run:
+        from ..lesson.learner import Run
+
+        run = Run(saved.settings, data, model=saved.model, name=f"{file_name} (uploaded)")
+        self.runs.append(run)
+        return run
+
+    def start_stepping(self, data: Dataset) -> Stepper:
+        """A new run, stepped through from its step 1."""
+        from ..lesson.stepper import Stepper
+
+        self.stepper = Stepper(self.start_run(data))
+        return self.stepper
+
+    @contextmanager
+    def working(self, timeout: float = SETTLE_SECONDS):
+        """Hold the session's models while a page trains or steps one. Streamlit starts the run
+        of a click as soon as the click stops the old one, and the old one lets go only at its
+        next update: two runs of a page can overlap. Busy if the other still works after
+        `timeout` seconds."""
+        if not self._working.acquire(timeout=timeout):
+            raise Busy("the last training or stepping of this session is still stopping")
+        try:
+            yield
+        finally:
+            self._working.release()
+
+    def settle(self, timeout: float = SETTLE_SECONDS) -> bool:
+        """Wait for another run of a page to let go of the models; False if it has not after
+        `timeout` seconds."""
+        try:
+            with self.working(timeout):
+                return True
+        except Busy:
+            return False
+
+    def latest(self, digits=None) -> Run | None:
+        """The newest run with a usable model, for the given digits if any."""
+        for run in reversed(self.runs):
+            if run.usable and digits in (None, run.settings.digits):
+                return run
+        return None

@@ -1,0 +1,62 @@
+"""What the pages share across every session of this server process: the datasets, the
+queue for the cores, and the warm-up before the first click."""
+
+import os
+import threading
+
+import streamlit as st
+
+from digitnet.app_support.training_queue import Slots
+from digitnet.app_support.warmup import set_up_torch, warm_up
+from digitnet.errors import DigitnetError
+from digitnet.lesson.dataset import load_dataset
+
+TORCH_THREADS = 1  # per process: each training then holds one core, and two run side by side
+WARM_UP_AFTER = 3.0  # seconds after the first page: see warm_up_in_background
+
+
+@st.cache_resource
+def _torch() -> None:
+    set_up_torch(TORCH_THREADS)
+
+
+@st.cache_resource
+def warm_up_in_background() -> None:
+    """Once per process, a few seconds after app.py's first run: import torch and load the
+    default task in a background thread, so that the first Train click does not wait for them.
+    Not at once: loading torch's library holds the interpreter for half a second while the
+    browser is still fetching the first page's parts (bench/startup.py)."""
+    timer = threading.Timer(WARM_UP_AFTER, warm_up, args=(TORCH_THREADS,))
+    timer.daemon = True
+    timer.start()
+
+
+def dataset(digits):
+    """The dataset of `digits`, loaded once per process (load_dataset keeps it)."""
+    _torch()
+    try:
+        with st.spinner("Loading MNIST..."):
+            return load_dataset(digits)
+    except DigitnetError as exc:
+        st.error(f"The MNIST data cannot be loaded: {exc}")
+        st.stop()
+
+
+@st.cache_resource
+def training_slots() -> Slots:
+    """One queue per process: as many trainings at once as there are cores, the rest wait.
+    DIGITNET_TRAINING_SLOTS, a whole number, sets another count (bench/load_test.py sets
+    one per session to compare with no queue)."""
+    slots = os.environ.get("DIGITNET_TRAINING_SLOTS", "")
+    return Slots(int(slots) if slots.isdigit() else len(os.sched_getaffinity(0)))
+
+
+def in_training_slot(work, *args):
+    """work(*args) once a training slot is free, for computing that is not one Run.fit:
+    many steps at once, or an experiment's short runs."""
+    slots = training_slots()
+    ticket = slots.acquire()
+    try:
+        return work(*args)
+    finally:
+        slots.release(ticket)
