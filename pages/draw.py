@@ -1,19 +1,17 @@
 """Draw: draw a digit (or upload a picture of one), see what the model answers, and why."""
 
-from dataclasses import dataclass
-
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from digitnet.app_support.answerers import Answerer, Choice, choices, run_answerer
 from digitnet.app_support.figures import contribution_map, heatmap, probability_bars
-from digitnet.app_support.wording import count, with_article
+from digitnet.app_support.wording import count, plain, with_article
 from digitnet.drawing.defaults import default_model, shipped_path
 from digitnet.drawing.explain import explain
 from digitnet.drawing.predict import classify
-from digitnet.drawing.preprocess import open_image, preprocess
+from digitnet.drawing.preprocess import open_image, preprocess, viewable
 from digitnet.errors import DigitnetError, EmptyImage, ImageError
 from digitnet.lesson.dataset import ALL_DIGITS
-from digitnet.lesson.settings import KINDS, MODEL_NAMES, Settings
 from pages.controls import task_picker
 from pages.server import dataset
 from pages.session import get_lab, kept, remembered
@@ -26,47 +24,14 @@ UPLOAD = "Upload a picture"
 FIGURE_HEIGHT = 300
 
 
-@dataclass(frozen=True)
-class Choice:
-    """A model that can answer: one of the session's runs, or a default model."""
-
-    label: str
-    run: object = None
-    kind: str | None = None  # a default model's kind
-
-
-@dataclass(frozen=True)
-class Answerer:
-    model: object
-    settings: Settings
-    accuracy: float  # on the validation set
-    origin: str  # where the model comes from, for the caption
-
-
 @st.cache_resource(show_spinner="Getting a default model ready (a few seconds, once per server)...")
 def cached_default(kind: str, digits: tuple[int, ...]):
     return default_model(kind, digits)
 
 
-def choices(lab, digits) -> tuple[list[Choice], int]:
-    """Every model that can answer for these digits, and the one to start with: the
-    latest trained, else the default three-layer net."""
-    runs = [Choice(run.name, run=run) for run in lab.runs if run.usable and run.settings.digits == digits]
-    defaults = [Choice(f"default {MODEL_NAMES[kind]}", kind=kind) for kind in reversed(KINDS)]
-    latest = lab.latest(digits)
-    start = next((i for i, c in enumerate(runs) if c.run is latest), len(runs))
-    return runs + defaults, start
-
-
 def answerer(choice: Choice, digits) -> Answerer:
     if choice.run is not None:
-        run = choice.run
-        if run.status == "done":
-            accuracy = run.history[-1].accuracy
-        else:  # stopped mid-epoch or loaded from a file: measure the model as it is now
-            accuracy = run.metrics()["accuracy"]
-        origin = "trained in this session" if run.status != "loaded" else "loaded from a file in this session"
-        return Answerer(run.model, run.settings, accuracy, origin)
+        return run_answerer(choice.run)
     if shipped_path(choice.kind, digits).exists():
         origin = "ships with the app"
     else:
@@ -89,7 +54,7 @@ def pick_model(lab, digits) -> Answerer:
     chosen = answerer(options[index], digits)
     s = chosen.settings
     st.caption(
-        f"Answering: **{options[index].label}**, {chosen.origin}; validation accuracy {chosen.accuracy:.2%}. "
+        f"Answering: **{plain(options[index].label)}**, {chosen.origin}; validation accuracy {chosen.accuracy:.2%}. "
         f"Trained with: {s.describe()}, {count(s.epochs, 'epoch')}, seed {s.seed}."
     )
     return chosen
@@ -126,13 +91,12 @@ def uploaded_image():
         picture = open_image(file.getvalue())
         image = preprocess(picture)
     except EmptyImage as exc:
-        st.warning(f"{file.name}: {exc}.")
+        st.warning(f"{plain(file.name)}: {exc}.")
         return None
     except ImageError as exc:
-        st.error(f"{file.name}: {exc}.")
+        st.error(f"{plain(file.name)}: {exc}.")
         return None
-    picture.thumbnail((CANVAS, CANVAS))
-    st.image(picture, caption=file.name)
+    st.image(viewable(picture, CANVAS), caption=file.name)
     return image
 
 
@@ -167,8 +131,7 @@ def show_why(model, image, digits, kind: str) -> None:
         figure = contribution_map(why.contributions, image, f"towards {why.towards}", against, FIGURE_HEIGHT)
         st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
     if kind == "linear":
-        up, down = why.contributions[why.contributions > 0].sum(), why.contributions[why.contributions < 0].sum()
-        bias = why.score - why.contributions.sum()
+        up, down, bias = why.pushed_up, why.pushed_down, why.rest
         meaning = f" (above 0 means {why.towards})" if why.against is not None else f" for {why.towards}"
         st.caption(
             f"Each pixel's push is its weight times its brightness. The red ones add {up:+.2f} to the score, "

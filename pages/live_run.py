@@ -7,7 +7,8 @@ from contextlib import closing
 import streamlit as st
 
 from digitnet.app_support.charts import batch_rows, curve_spec, epoch_rows
-from digitnet.app_support.wording import count
+from digitnet.app_support.outcome import outcome
+from digitnet.app_support.wording import plain
 from digitnet.errors import Diverged
 from digitnet.lesson.learner import EpochResult
 from pages.server import training_slots
@@ -54,21 +55,10 @@ class RunView:
         self.loss = self.loss.vega_lite_chart(rows, LOSS_CHART, width="stretch")
         self.accuracy = self.accuracy.vega_lite_chart(rows, ACCURACY_CHART, width="stretch")
 
-    def show_status(self, run, name: str) -> None:
-        if run.diverged:
-            self.status.error(f"{name}: {run.diverged}", icon=":material/warning:")
-        elif run.status == "stopped":
-            accuracy = run.metrics()["accuracy"]
-            self.status.info(
-                f"{name} was stopped after {count(len(run.batch_losses), 'batch', 'batches')} "
-                f"({count(len(run.history), 'full epoch')}). "
-                f"The model keeps what it learned: validation accuracy {accuracy:.4f}."
-            )
-        elif run.history:
-            self.status.success(
-                f"{name}: validation accuracy {run.history[-1].accuracy:.4f} after {count(len(run.history), 'epoch')} "
-                f"({sum(e.seconds for e in run.history):.1f} s)."
-            )
+    def show_status(self, run) -> None:
+        if found := outcome(run):
+            icon = ":material/warning:" if found.kind in ("error", "warning") else None
+            getattr(self.status, found.kind)(found.text, icon=icon)
 
 
 def train_live(run, view: RunView) -> None:
@@ -80,7 +70,7 @@ def train_live(run, view: RunView) -> None:
     first = len(run.history)
     started = last_draw = time.perf_counter()
     slots = training_slots()
-    training = f"Training {run.name}: {run.settings.describe()}, seed {run.settings.seed}"
+    training = f"Training {plain(run.name)}: {run.settings.describe()}, seed {run.settings.seed}"
 
     def waiting(ahead: int) -> None:
         view.status.info(

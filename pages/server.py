@@ -51,11 +51,21 @@ def training_slots() -> Slots:
     return Slots(int(slots) if slots.isdigit() else len(os.sched_getaffinity(0)))
 
 
-def in_training_slot(work, *args):
+class Stopped(Exception):
+    """Work given up while it waited for a training slot."""
+
+
+def in_training_slot(work, *args, should_stop=lambda: False):
     """work(*args) once a training slot is free, for computing that is not one Run.fit:
-    many steps at once, or an experiment's short runs."""
+    many steps at once, or an experiment's short runs. Stopped if should_stop() says so
+    while it waits."""
+
+    def waiting(_ahead: int) -> None:
+        if should_stop():
+            raise Stopped
+
     slots = training_slots()
-    ticket = slots.acquire()
+    ticket = slots.acquire(on_wait=waiting)
     try:
         return work(*args)
     finally:

@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from digitnet.app_support.lab import Lab
+from digitnet.app_support.wording import plain
 from digitnet.errors import DigitnetError
 from digitnet.lesson.settings import Settings
 
@@ -51,9 +52,10 @@ def flash(place: str, text: str, kind: str = "warning") -> None:
 
 
 def show_flashed(place: str, where=st) -> None:
-    """The messages flashed for `place`, each shown once (the same one flashed twice, once)."""
+    """The messages flashed for `place`, each shown once (the same one flashed twice, once), as
+    plain text: they quote what learners typed, linked or uploaded."""
     for kind, text in dict.fromkeys(st.session_state.get(FLASHED, {}).pop(place, [])):
-        getattr(where, kind)(text)
+        getattr(where, kind)(plain(text))
 
 
 def kept(key: str, default=None):

@@ -5,14 +5,15 @@ from contextlib import closing
 import streamlit as st
 
 from digitnet.app_support.code_view import code_html, source_of
-from digitnet.app_support.wording import count
+from digitnet.app_support.lab import Busy
+from digitnet.app_support.wording import count, plain
 from digitnet.errors import Diverged, SettingsError
 from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.learner import EpochResult
 from digitnet.lesson.settings import LESSON, RECOMMENDED
 from digitnet.lesson.stepper import CODE, NAMES, Stepper
 from pages.controls import epochs_slider, settings_controls, task_picker
-from pages.server import dataset, in_training_slot, training_slots
+from pages.server import Stopped, dataset, in_training_slot, training_slots
 from pages.session import change_settings, flash, get_lab, keep, kept, show_flashed
 from pages.step_views import show_step_result
 
@@ -35,41 +36,60 @@ def session_stepper(lab) -> Stepper | None:
     return stepper
 
 
-def initialise() -> None:
-    lab = get_lab()
+def initialise(lab) -> None:
     lab.start_stepping(dataset(lab.settings.digits))
 
 
 def act(action) -> None:
-    """A button's work on the stepper; the learner's settings first, when a batch is not half done."""
-    lab = get_lab()
+    """A button's work on the session's Lab, the learner's settings first for a stepper that
+    goes on (when a batch is not half done). It holds the session's models: a click while it
+    works waits for it, and stops it between batches when it does many."""
+    lab = st.session_state.lab
     try:
         with lab.working():
-            lab.stepper.use_settings(lab.settings)
-            action(lab.stepper)
+            if action is not initialise:
+                lab.stepper.use_settings(lab.settings)
+            action(lab)
     except (Diverged, SettingsError) as exc:
         flash("step", str(exc), "error")
+    except Busy as exc:
+        flash("step", f"Not done: {exc}. Try again in a moment.")
+    except Stopped:
+        flash("step", "Stopped before it began: another click came first.", "info")
+
+
+def many_batches(lab, asked: int | None = None) -> None:
+    """`asked` batches, or to the end of the epoch, in a training slot; another click stops
+    them between batches, and the page says where."""
+    stepper = lab.stepper
+    asked = asked or stepper.batches_left
+    done = in_training_slot(stepper.batches, asked, lab.should_stop, should_stop=lab.should_stop)
+    if done < asked:
+        flash("step", f"Stopped after {count(done, 'batch', 'batches')} of {asked:,}: another click came first. "
+                      f"Epoch {stepper.epoch} goes on from batch {stepper.batch + 1}.", "info")
 
 
 def buttons(stepper: Stepper | None, blocked: bool) -> None:
     """The walk (Initialise, then Next for each step) and, below, whole batches at a time."""
     init, next_, _ = st.columns([1, 1.4, 1.2])
-    init.button("Initialise", key="step_init", icon=":material/restart_alt:", width="stretch", on_click=initialise,
+    init.button("Initialise", key="step_init", icon=":material/restart_alt:", width="stretch", on_click=act,
+                args=(initialise,),
                 type="primary" if stepper is None else "secondary",
                 help="Step 1: a new model with fresh random parameters, and the settings above.")
     off = stepper is None or blocked
     upcoming = 2 if stepper is None else stepper.next_step
     next_.button(f"Next: {upcoming} · {NAMES[upcoming]}", key="step_next", icon=":material/skip_next:",
                  type="primary" if stepper is not None else "secondary", width="stretch", disabled=off,
-                 on_click=act, args=(lambda s: s.advance(),), help="Do the next of the six steps.")
+                 on_click=act, args=(lambda lab: lab.stepper.advance(),), help="Do the next of the six steps.")
     one, ten, epoch, note = st.columns([1, 1, 1.4, 2], vertical_alignment="center")
-    one.button("1 step", key="step_one", width="stretch", disabled=off, on_click=act, args=(lambda s: s.one_batch(),),
+    one.button("1 step", key="step_one", width="stretch", disabled=off, on_click=act,
+               args=(lambda lab: lab.stepper.one_batch(),),
                help="Steps 2 to 6 on one mini-batch (the rest of them if a batch is half done).")
     ten.button("10 steps", key="step_ten", width="stretch", disabled=off, on_click=act,
-               args=(lambda s: in_training_slot(s.batches, 10),), help="Ten mini-batches, steps 2 to 6 each.")
+               args=(lambda lab: many_batches(lab, 10),), help="Ten mini-batches, steps 2 to 6 each.")
     whole = stepper is None or not stepper.mid_epoch
     epoch.button("Whole epoch" if whole else "Rest of epoch", key="step_epoch", width="stretch",
-                 disabled=off, on_click=act, args=(lambda s: in_training_slot(s.finish_epoch),),
+                 disabled=off, on_click=act, args=(many_batches,),
                  help="Every batch to the end of the epoch: each training image once.")
     note.caption("A step here is steps 2 to 6 on one mini-batch.")
 
@@ -85,7 +105,7 @@ def progress_line(stepper: Stepper | None) -> None:
         run = stepper.run
         where = (f"epoch {stepper.epoch}, batch {stepper.batch} of {stepper.batches_in_epoch}" if stepper.mid_epoch
                  else f"epoch {stepper.epoch} begins with the next batch")
-        st.caption(f"{run.name}: {run.settings.describe()}, seed {run.settings.seed} · {where} · "
+        st.caption(f"{plain(run.name)}: {run.settings.describe()}, seed {run.settings.seed} · {where} · "
                    f"{count(len(run.batch_losses), 'step')} taken, {count(len(run.history), 'epoch')} done")
 
 
@@ -102,7 +122,7 @@ def keep_training(stepper: Stepper, blocked: bool) -> None:
     st.subheader("Keep training this model")
     run = stepper.run
     st.markdown(
-        f"Train {run.name} on for whole epochs with the settings above, from where it stands now. It is a run "
+        f"Train {plain(run.name)} on for whole epochs with the settings above, from where it stands now. It is a run "
         "of this session: the Train, Weights and Draw pages show it too."
     )
     epochs, go = st.columns(2, vertical_alignment="bottom")

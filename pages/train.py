@@ -3,8 +3,10 @@
 import streamlit as st
 
 from digitnet.app_support.charts import OVERLAY_METRICS, overlay_rows, overlay_spec
+from digitnet.app_support.wording import plain
 from digitnet.errors import ModelFileError
 from digitnet.files.modelfile import load_model, model_bytes
+from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.settings import distinguishing_labels
 from pages.controls import settings_controls, task_picker
 from pages.live_run import RunView, train_live
@@ -27,29 +29,27 @@ def compared(names: list[str]) -> list[str]:
 
 def history_section(lab) -> None:
     st.subheader("Run history")
-    runs = [run for run in lab.runs if run.history]
+    runs = [run for run in lab.runs if run.history or run.usable]
     if not runs:
         st.caption("Every run of this session is kept here with its settings, to compare.")
         return
     labels = distinguishing_labels([run.settings for run in runs])
-    st.dataframe(
-        [
-            {
-                "run": run.name, "settings": run.settings.describe(), "seed": run.settings.seed,
-                "epochs": len(run.history), "accuracy": run.history[-1].accuracy,
-                "best": max(e.accuracy for e in run.history), "status": run.status,
-            }
-            for run in runs
-        ],
-        hide_index=True, width="stretch",
-        column_config={"accuracy": st.column_config.NumberColumn(format="%.4f"),
-                       "best": st.column_config.NumberColumn(format="%.4f")},
-    )
+    rows = []
+    for run in runs:
+        now = run.metrics()["accuracy"] if run.status in ("stopped", "loaded") or not run.history else None
+        rows.append({
+            "run": run.name, "settings": run.settings.describe(), "seed": run.settings.seed,
+            "epochs": len(run.history), "accuracy": now if now is not None else run.history[-1].accuracy,
+            "best": max([e.accuracy for e in run.history] + ([now] if now is not None else [])), "status": run.status,
+        })
+    st.dataframe(rows, hide_index=True, width="stretch",
+                 column_config={"accuracy": st.column_config.NumberColumn(format="%.4f"),
+                                "best": st.column_config.NumberColumn(format="%.4f")})
     names = [run.name for run in runs]
     pick, metric = st.columns([3, 1])
     chosen = remembered(pick.multiselect, "Compare runs", "compare_runs", load=lambda: compared(names), options=names)
     shown = metric.selectbox("Curve", list(OVERLAY_METRICS), format_func=OVERLAY_METRICS.get, key="compare_metric")
-    picked = [(run, label) for run, label in zip(runs, labels) if run.name in chosen]
+    picked = [(run, label) for run, label in zip(runs, labels) if run.name in chosen and run.history]
     if picked:
         named = [(f"{run.name}: {label}" if label else run.name, run.history) for run, label in picked]
         st.vega_lite_chart(overlay_rows(named, shown), overlay_spec(shown), width="stretch")
@@ -61,7 +61,7 @@ def model_files(lab, run) -> None:
     if run is not None and run.usable:
         digits = "all" if len(run.settings.digits) == 10 else "v".join(map(str, run.settings.digits))
         save.download_button(
-            f"Download {run.name} (.safetensors)",
+            f"Download {plain(run.name)} (.safetensors)",
             data=lambda: model_bytes(run.model, run.settings, run.metrics()),
             file_name=f"digitnet-{run.settings.model}-{digits}.safetensors", on_click="ignore",
             icon=":material/download:",
@@ -76,9 +76,13 @@ def model_files(lab, run) -> None:
         except ModelFileError as exc:
             flash("upload", f"{file.name}: {exc}", "error")
             return
+        before = lab.settings.digits
         change_settings(digits=saved.settings.digits)
         loaded = lab.add_saved(saved, dataset(saved.settings.digits), file.name)
         flash("upload", f"Loaded {loaded.name}: {saved.describe()}.", "success")
+        if saved.settings.digits != before:
+            flash("upload", f"Its model tells {describe_digits(saved.settings.digits)}, so every page now does too "
+                            f"(it was {describe_digits(before)}): change the digits above to go back.", "info")
 
     load.file_uploader("Load a model file", type=["safetensors"], key="model_upload", on_change=uploaded)
     show_flashed("upload", load)
@@ -100,16 +104,24 @@ buttons.button("Train", type="primary", key="train_button", icon=":material/play
 stop = buttons.empty()
 view = RunView()
 current = lab.runs[-1] if lab.runs else None
+show_flashed("train")
 if training:
     current = lab.start_run(data)
     stop.button("Stop training", key="stop_training", icon=":material/stop_circle:")
-    with lab.working():
-        train_live(current, view)
+    try:
+        with lab.working():
+            train_live(current, view)
+    finally:
+        if current.status == "new":  # stopped while it waited for a free slot: it never began
+            lab.runs.remove(current)
+            flash("train", f"{current.name} was stopped before it began, while it waited for a free slot.", "info")
 elif current is not None:
     view.draw(current)
-    view.show_status(current, current.name)
+    view.show_status(current)
 else:
     view.draw_empty()
 history_section(lab)
 st.subheader("Model files")
+st.caption("Runs live in this browser tab: a reload or a closed tab loses them. Download a model to keep it, "
+           "and load it again here.")
 model_files(lab, lab.latest())

@@ -1,10 +1,9 @@
 """Weights: what a trained model learned and how it got there, the gradients of one batch, and its mistakes."""
 
-import math
-
 import streamlit as st
 
-from digitnet.app_support.figures import confusion_map, heatmap, pixel_grid, pixel_map
+from digitnet.app_support.figures import confusion_map, heatmap, matrix_height, pixel_grid, pixel_map
+from digitnet.app_support.wording import bias_text, plain, signed, sure
 from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.inspection import (
     answers,
@@ -72,25 +71,6 @@ def pick_run(lab):
     return lab.runs[position], position
 
 
-def layer_height(layer) -> int:
-    """Pixels for a heatmap of the layer in half the page: square cells, never a sliver."""
-    rows, columns = layer.weight.shape
-    return max(170, 60 + int(300 * min(rows / columns, 1.5)))
-
-
-def signed(value: float) -> str:
-    """Four decimals, or as many as three significant digits need: gradients can be tiny."""
-    if value == 0 or abs(value) >= 0.001:
-        return f"{value:+.4f}"
-    return f"{value:+.{min(10, 2 - math.floor(math.log10(abs(value))))}f}"
-
-
-def bias_text(bias) -> str:
-    if bias.numel() == 1:
-        return f"bias {signed(bias.item())}"
-    return f"{bias.numel()} biases from {signed(bias.min().item())} to {signed(bias.max().item())}"
-
-
 def show_layers(found, run, what: str) -> None:
     """The first layer as 28x28 maps, one per unit; the layers after it as matrices.
     `what` names the numbers: "weight" or "gradient"."""
@@ -114,8 +94,8 @@ def show_layers(found, run, what: str) -> None:
         for column, layer in zip(st.columns(2, gap="medium"), rest[start : start + 2]):
             shown = layer.weight[:MAX_SIDE, :MAX_SIDE]
             part = "" if shown.shape == layer.weight.shape else f" (the first {MAX_SIDE} rows and columns)"
-            column.plotly_chart(heatmap(shown, layer.name + part, colorbar=what, height=layer_height(layer)),
-                                width="stretch")
+            height = matrix_height(*layer.weight.shape)
+            column.plotly_chart(heatmap(shown, layer.name + part, colorbar=what, height=height), width="stretch")
             column.caption(f"A row per unit of this layer, a column per input from the layer before; "
                            f"{bias_text(layer.bias)}.")
 
@@ -130,7 +110,8 @@ def weights_section(run, position: int) -> None:
         )
     else:
         chosen = 0
-        st.caption(f"Only the weights {history[0][0]} are known for {run.name}: it was not trained in this session.")
+        st.caption(f"Only the weights {history[0][0]} are known for {plain(run.name)}: "
+                   "it was not trained in this session.")
     show_layers(layers(history[chosen][1]), run, "weight")
 
 
@@ -150,10 +131,6 @@ def gradients_section(run, position: int) -> None:
         "Autograd works out the gradients; here nothing takes the step, so the model stays as it is."
     )
     show_layers(layers(gradients), run, "gradient")
-
-
-def sure(probability) -> str:
-    return ">99%" if probability > 0.99 else f"{probability:.0%}"  # never a "100%" that is not
 
 
 def cell_name(digits, cell) -> str:

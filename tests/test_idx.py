@@ -5,7 +5,7 @@ import pytest
 
 from digitnet.errors import DataError
 from digitnet.files import idx
-from digitnet.files.idx import format_idx, parse_idx, read_bytes, read_idx
+from digitnet.files.idx import format_idx, parse_idx, read_bytes
 
 
 @pytest.mark.parametrize("shape", [(7,), (3, 5), (4, 28, 28)])
@@ -57,8 +57,8 @@ def test_read_gzipped_and_plain(tmp_path):
     (tmp_path / "plain").write_bytes(format_idx(array))
     # The name says nothing: gzip is recognised by content.
     (tmp_path / "packed").write_bytes(gzip.compress(format_idx(array)))
-    assert np.array_equal(read_idx(tmp_path / "plain"), array)
-    assert np.array_equal(read_idx(tmp_path / "packed"), array)
+    assert np.array_equal(parse_idx(read_bytes(tmp_path / "plain"), "plain"), array)
+    assert np.array_equal(parse_idx(read_bytes(tmp_path / "packed"), "packed"), array)
 
 
 def test_missing_file(tmp_path):

@@ -4,7 +4,8 @@ from torch import nn
 
 from digitnet.errors import SettingsError
 from digitnet.lesson.losses import mnist_loss
-from digitnet.lesson.models import LinearModel, build_model, check_hidden, count_parameters, make_mlp
+from digitnet.lesson.models import LinearModel, build_model, check_hidden, make_mlp
+from digitnet.lesson.settings import parameter_count
 
 
 def seeded(seed=0):
@@ -108,9 +109,21 @@ def test_generator_makes_init_reproducible(kind):
     assert not torch.equal(params(1)[0], params(2)[0])
 
 
+def count_parameters(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
 def test_count_parameters():
     assert count_parameters(LinearModel()) == 784 + 1
     assert count_parameters(make_mlp()) == (784 * 40 + 40) + (40 * 20 + 20) + (20 + 1)
+
+
+@pytest.mark.parametrize(("kind", "hidden", "n_digits"), [
+    ("linear", (40, 20), 2), ("linear", (40, 20), 10), ("mlp", (40, 20), 2), ("mlp", (512,) * 4, 10), ("mlp", (7,), 2),
+])
+def test_parameter_count_is_the_models(kind, hidden, n_digits):
+    model = build_model(kind, 1 if n_digits == 2 else 10, hidden)
+    assert parameter_count(kind, hidden, n_digits) == count_parameters(model)
 
 
 def test_bad_choices():

@@ -45,6 +45,11 @@ def heatmap(values, title: str = "", diverging: bool = True, colorbar: str = "",
     return figure
 
 
+def matrix_height(rows: int, columns: int) -> int:
+    """Pixels for a heatmap of a matrix in half the page: square cells, never a sliver."""
+    return max(170, 60 + int(300 * min(rows / columns, 1.5)))
+
+
 def pixel_map(values784, title: str = "", colorbar: str = "", height: int = 360) -> go.Figure:
     """784 numbers, one per pixel (weights, gradients, contributions), as a 28x28 diverging map."""
     return heatmap(np.asarray(values784, dtype=float).reshape(28, 28), title, True, colorbar, height)

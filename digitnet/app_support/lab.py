@@ -30,7 +30,9 @@ class Lab:
         self.settings = settings or Settings()
         self.runs: list[Run] = []
         self.stepper: Stepper | None = None
-        self._working = threading.RLock()  # re-entrant: a page that holds it may settle too
+        self._working = threading.Lock()
+        self._owner: int | None = None  # the thread that holds it
+        self._stop = threading.Event()  # set when another run of a page wants the models
 
     def start_run(self, data: Dataset) -> Run:
         """A new run with the current settings, kept in the history."""
@@ -58,18 +60,31 @@ class Lab:
     def working(self, timeout: float = SETTLE_SECONDS):
         """Hold the session's models while a page trains or steps one. Streamlit starts the run
         of a click as soon as the click stops the old one, and the old one lets go only at its
-        next update: two runs of a page can overlap. Busy if the other still works after
-        `timeout` seconds."""
+        next update (a training) or when it sees should_stop() (many steps): two runs of a page
+        can overlap. The newcomer asks the holder to stop and waits; Busy if the other still
+        works after `timeout` seconds. The thread that holds it may enter again."""
+        me = threading.get_ident()
+        if self._owner == me:
+            yield
+            return
+        self._stop.set()
         if not self._working.acquire(timeout=timeout):
             raise Busy("the last training or stepping of this session is still stopping")
+        self._owner = me
+        self._stop.clear()
         try:
             yield
         finally:
+            self._owner = None
             self._working.release()
 
+    def should_stop(self) -> bool:
+        """Whether another run of a page is waiting for the models: long work stops between batches."""
+        return self._stop.is_set()
+
     def settle(self, timeout: float = SETTLE_SECONDS) -> bool:
-        """Wait for another run of a page to let go of the models; False if it has not after
-        `timeout` seconds."""
+        """Stop and wait for another run of a page that holds the models; False if it has not
+        let go after `timeout` seconds."""
         try:
             with self.working(timeout):
                 return True

@@ -1,5 +1,7 @@
 """Small pieces of the app's wording, the same on every page."""
 
+import math
+
 
 def count(n: int, noun: str, plural: str = "") -> str:
     """'1 epoch', '2 epochs'; count(1024, "batch", "batches") is '1,024 batches'."""
@@ -8,3 +10,32 @@ def count(n: int, noun: str, plural: str = "") -> str:
 
 def with_article(digit: int) -> str:
     return f"an {digit}" if digit == 8 else f"a {digit}"
+
+
+def signed(value: float) -> str:
+    """Four decimals, or as many as three significant digits need: gradients can be tiny."""
+    if value == 0 or abs(value) >= 0.001:
+        return f"{value:+.4f}"
+    return f"{value:+.{min(10, 2 - math.floor(math.log10(abs(value))))}f}"
+
+
+def bias_text(bias) -> str:
+    """One bias, or the range of a layer's biases (a tensor)."""
+    if bias.numel() == 1:
+        return f"bias {signed(bias.item())}"
+    return f"{bias.numel()} biases from {signed(bias.min().item())} to {signed(bias.max().item())}"
+
+
+def sure(probability: float) -> str:
+    return ">99%" if probability > 0.99 else f"{probability:.0%}"  # never a "100%" that is not
+
+
+MARKDOWN = set("\\`*_[]<>#|~$@")  # what makes links, images, code, emphasis, headings, tables, maths
+
+
+def plain(text: str) -> str:
+    """Text from a user (a link's value, a file's name, a nickname) for a place that renders
+    Markdown: the signs that make links, images, emphasis, code, headings and maths are
+    escaped, and a bare address is broken up, so the text shows as the characters typed."""
+    escaped = "".join(f"\\{char}" if char in MARKDOWN else char for char in str(text))
+    return escaped.replace("://", ":\\/\\/").replace("www.", "www\\.")

@@ -22,6 +22,20 @@ class Explanation:
     towards: int  # the digit that positive contributions push towards
     against: int | None  # for a pair, the digit negative ones push towards; None for ten digits
 
+    @property
+    def pushed_up(self) -> float:
+        """The sum of the contributions above 0."""
+        return float(self.contributions[self.contributions > 0].sum())
+
+    @property
+    def pushed_down(self) -> float:
+        return float(self.contributions[self.contributions < 0].sum())
+
+    @property
+    def rest(self) -> float:
+        """The score less every pixel's contribution: for the linear model, its bias."""
+        return self.score - float(self.contributions.sum())
+
 
 def explain(model, image: np.ndarray, class_digits: tuple[int, ...]) -> Explanation:
     """Each pixel's contribution to the score behind the model's answer for a (28, 28) image."""

@@ -14,6 +14,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..errors import EmptyImage, ImageError
 
 SIZE, BOX = 28, 20
+WIDE = ("I", "F")  # PIL's 32-bit integer and floating-point modes
 MAX_PIXELS = 40_000_000  # an upload larger than this is refused before it is decoded
 WORK_SIDE = 1024  # photos are shrunk to this first: 20 pixels of ink need no more
 MIN_CONTRAST = 0.1  # ink must stand this far above the background (on a 0-1 scale)
@@ -60,8 +61,9 @@ def _to_grey(image) -> np.ndarray:
     """(H, W) float32 in [0, 1], with any transparency flattened onto a background."""
     try:  # shrinking converts too, and a nested list of rows may be ragged
         if isinstance(image, Image.Image):
-            image = _shrink(image)
-            image = image.convert("RGBA" if image.has_transparency_data else "L")
+            image = _shrink(_wide_to_32_bits(image))
+            if image.mode not in WIDE:  # 8-bit "L" would clip a 16-bit scan to white: keep its numbers
+                image = image.convert("RGBA" if image.has_transparency_data else "L")
         array = np.asarray(image)
     except (OSError, ValueError) as exc:
         raise ImageError(f"the image cannot be decoded ({exc})") from None
@@ -92,7 +94,27 @@ def _shrink(image: Image.Image) -> Image.Image:
     if scale >= 1:
         return image
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    return image.convert("RGBA").resize(size, Image.Resampling.BOX)
+    return (image if image.mode in WIDE else image.convert("RGBA")).resize(size, Image.Resampling.BOX)
+
+
+def _wide_to_32_bits(image: Image.Image) -> Image.Image:
+    """16-bit greyscale (common from scanners) as 32-bit integers, which PIL can resize."""
+    return image.convert("I") if image.mode.startswith("I;16") else image
+
+
+def viewable(image: Image.Image, side: int) -> Image.Image:
+    """An uploaded picture as a browser can show it, at most `side` pixels a side: 8 bits a
+    channel (a 16-bit or floating-point scan scaled by its own range, as preprocess reads it)."""
+    image = _wide_to_32_bits(image)
+    if image.mode in WIDE:
+        values = np.asarray(image, dtype=np.float64)
+        top = values.max()
+        image = Image.fromarray((np.clip(values / (top if top > 255 else 255), 0, 1) * 255).astype(np.uint8))
+    elif image.mode not in ("L", "RGB", "RGBA"):
+        image = image.convert("RGBA")
+    image = image.copy()
+    image.thumbnail((side, side))
+    return image
 
 
 def _unit_range(array: np.ndarray) -> np.ndarray:

@@ -48,18 +48,18 @@ def read_bytes(path: Path) -> bytes:
         raise DataError(f"{path}: file is missing") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
+    return unpack(data, str(path))
+
+
+def unpack(data: bytes, name: str) -> bytes:
+    """The bytes gunzipped when they are gzip (by content, not by name); `name` is for messages."""
     if data[:2] != GZIP_MAGIC:
         return data
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
             out = stream.read(MAX_BYTES + 1)
     except (OSError, EOFError, zlib.error):
-        raise DataError(f"{path}: damaged gzip data") from None
+        raise DataError(f"{name}: damaged gzip data") from None
     if len(out) > MAX_BYTES:
-        raise DataError(f"{path}: unpacks to more than {MAX_BYTES} bytes; not MNIST")
+        raise DataError(f"{name}: unpacks to more than {MAX_BYTES} bytes; not MNIST")
     return out
-
-
-def read_idx(path: Path) -> np.ndarray:
-    return parse_idx(read_bytes(path), str(path))
-

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import DataError
-from .idx import parse_idx, read_bytes, read_idx
+from .idx import parse_idx, read_bytes, unpack
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "mnist"
 CHECKSUMS = "SHA256SUMS"
@@ -32,6 +32,7 @@ class Assets:
 
     def __init__(self, folder: Path = ASSETS):
         self.folder = folder
+        self._images: dict[tuple[str, int], np.ndarray] = {}
         sums = folder / CHECKSUMS
         if not sums.is_file():
             raise DataError(f"{sums}: checksum list is missing; run scripts/build_assets.py")
@@ -46,7 +47,12 @@ class Assets:
         return "MNIST shipped in assets/"
 
     def images(self, split: str, digit: int) -> np.ndarray:
-        name = asset_name(split, digit)
+        """Read and checked once, then kept: all of MNIST is 55 MB as bytes, and every task is made from it."""
+        if (split, digit) not in self._images:
+            self._images[split, digit] = self._read(asset_name(split, digit))
+        return self._images[split, digit]
+
+    def _read(self, name: str) -> np.ndarray:
         path = self.folder / name
         try:
             packed = path.read_bytes()
@@ -57,7 +63,7 @@ class Assets:
                 f"{path}: file is damaged (its SHA-256 does not match {CHECKSUMS}); "
                 "restore assets/ from the repository"
             )
-        return read_idx(path)
+        return parse_idx(unpack(packed, str(path)), str(path))
 
 
 class IdxFiles:

@@ -17,12 +17,12 @@ from safetensors.torch import save as save_tensors
 
 from ..errors import DigitnetError, ModelFileError
 from ..lesson.models import build_model
-from ..lesson.settings import Settings
+from ..lesson.settings import MAX_PARAMETERS, Settings
 
 FORMAT = "digitnet-model"
 VERSION = "1"
-MAX_BYTES = 8 * 1024 * 1024  # the largest model the app can build is about 4 MB
 MAX_HEADER = 64 * 1024
+MAX_BYTES = 8 + MAX_HEADER + 4 * MAX_PARAMETERS  # the largest model the settings allow, and its header
 SUFFIX = ".safetensors"
 
 

@@ -1,1 +1,2 @@
-"""x"""
+"""The lesson engine: the data, the models, losses and optimisers, the six steps
+(steps.py) and the loop that repeats them (learner.py), step mode, and the experiments."""

@@ -75,11 +75,14 @@ class Dataset:
 
 def load_dataset(digits=DEFAULT_DIGITS, folder: str | None = None) -> Dataset:
     """Tensors for the task (digits as parse_digits takes them), from the MNIST in `folder`
-    (default: $DIGITNET_DATA, else the shipped copy). Loaded once per process, then shared."""
+    (default: $DIGITNET_DATA, else the shipped copy). The tasks used last are kept, shared by
+    every session; the raw images stay with their source, so another task is quick to make."""
     return _load(parse_digits(digits), folder)
 
 
-@lru_cache(maxsize=8)
+# As float32 a pair of digits takes about 50 MB, all ten 220 MB: a visitor trying every pair
+# must not hold them all (a run keeps its own task alive as long as it needs it).
+@lru_cache(maxsize=4)
 def _load(digits: tuple[int, ...], folder: str | None) -> Dataset:
     import torch  # here, not at the top: the first page shows the digits without waiting for torch
 

@@ -28,8 +28,6 @@ def init_std(init: str, fan_in: int) -> float:
 class LinearModel:
     """One weight per pixel and a bias: prediction = x @ weights + bias. No nn.Linear."""
 
-    kind = "linear"
-
     def __init__(self, n_outputs: int = 1, init: str = "scaled", generator=None):
         std = init_std(init, N_PIXELS)
         self.weights = init_params((N_PIXELS, n_outputs), std, generator)
@@ -61,7 +59,6 @@ def make_mlp(hidden=DEFAULT_HIDDEN, n_outputs: int = 1, init: str = "scaled", ge
                 layer.bias.copy_(torch.randn(layer.bias.shape, generator=generator))
             else:
                 layer.bias.zero_()
-    model.kind = "mlp"
     return model
 
 
@@ -71,7 +68,3 @@ def build_model(kind: str, n_outputs: int = 1, hidden=DEFAULT_HIDDEN, init="scal
     if kind == "mlp":
         return make_mlp(check_hidden(hidden), n_outputs, init, generator)
     raise SettingsError(f"model must be one of {', '.join(KINDS)}; got {kind!r}")
-
-
-def count_parameters(model) -> int:
-    return sum(p.numel() for p in model.parameters())

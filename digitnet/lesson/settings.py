@@ -18,11 +18,17 @@ BINARY_LOSSES = tuple(LOSS_NAMES)
 OPTIMISER_NAMES = {"sgd": "SGD, hand-written", "momentum": "SGD with momentum", "adam": "Adam"}
 OPTIMISERS = tuple(OPTIMISER_NAMES)
 DEFAULT_HIDDEN = (40, 20)
+MAX_HIDDEN_LAYERS, MAX_UNITS = 4, 1024
+# A model's file must load back in the app, whose uploads stop at 5 MB (.streamlit/config.toml):
+# 4 bytes a parameter leaves room for 1.2 million (a first layer of 1024, or four of 512).
+MAX_PARAMETERS = 1_200_000
 MAX_LR = 100.0
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)  # offered in the app
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)  # offered, with "all"
+MAX_BS = 60_000  # the largest training set: all ten digits
 MAX_EPOCHS = 1000
 MAX_SEED = 2**32 - 1
+ECHOED = 40  # characters of a bad value from a link quoted back: a link can carry 100 KB
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ class Settings:
         lr_is_number = isinstance(self.lr, int | float) and not isinstance(self.lr, bool)
         if not (lr_is_number and math.isfinite(self.lr) and 0 < self.lr <= MAX_LR):
             raise SettingsError(f"learning rate must be above 0 and at most {MAX_LR:g}; got {self.lr}")
-        _whole("batch size", self.bs, 1, None)
+        _whole("batch size", self.bs, 1, MAX_BS)
         _whole("epochs", self.epochs, 1, MAX_EPOCHS)
         if self.seed is not None:
             _whole("seed", self.seed, 0, MAX_SEED)
@@ -60,7 +66,13 @@ class Settings:
             digits = parse_digits(self.digits)
         except DigitnetError as exc:
             raise SettingsError(str(exc)) from None
-        return replace(self, digits=digits, hidden=check_hidden(self.hidden))
+        hidden = check_hidden(self.hidden)
+        if self.model == "mlp" and (n := parameter_count(self.model, hidden, len(digits))) > MAX_PARAMETERS:
+            raise SettingsError(
+                f"hidden sizes {', '.join(map(str, hidden))} make a net of {n:,} parameters; at most "
+                f"{MAX_PARAMETERS:,}, so that its model file loads back (a first layer of 1024, or four of 512)"
+            )
+        return replace(self, digits=digits, hidden=hidden)
 
     def replace(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -103,7 +115,8 @@ class Settings:
                 candidate = settings.replace(**{name: _from_text(name, text, types[name])})
                 settings = candidate.checked()
             except (SettingsError, ValueError):
-                problems.append(f"ignored {name}={text!r} from the link")
+                shown = text if len(text) <= ECHOED else text[:ECHOED] + "..."
+                problems.append(f"ignored {name}={shown!r} from the link")
         return settings, problems
 
 
@@ -121,13 +134,19 @@ def distinguishing_labels(all_settings: list[Settings]) -> list[str]:
     return [", ".join(f"{name} {_to_text(getattr(s, name))}" for name in differing) for s in all_settings]
 
 
+def parameter_count(model: str, hidden: tuple[int, ...], n_digits: int) -> int:
+    """Weights and biases of a model for `n_digits` digits (2: one output; 10: ten)."""
+    sizes = [28 * 28, *(hidden if model == "mlp" else ()), 1 if n_digits == 2 else 10]
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+
+
 def check_hidden(hidden) -> tuple[int, ...]:
     try:
         hidden = tuple(int(h) for h in hidden)
     except (TypeError, ValueError, OverflowError):  # int(inf) overflows
         raise SettingsError(f"hidden sizes must be whole numbers; got {hidden!r}") from None
-    if not 1 <= len(hidden) <= 4 or not all(1 <= h <= 1024 for h in hidden):
-        raise SettingsError(f"hidden sizes: 1 to 4 layers of 1 to 1024 units; got {hidden}")
+    if not 1 <= len(hidden) <= MAX_HIDDEN_LAYERS or not all(1 <= h <= MAX_UNITS for h in hidden):
+        raise SettingsError(f"hidden sizes: 1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_UNITS} units; got {hidden}")
     return hidden
 
 

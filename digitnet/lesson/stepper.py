@@ -105,8 +105,7 @@ class Stepper:
         elif step == 5:
             self._step(detail)
         elif detail or not len(self.epoch_left):
-            valid_loss, accuracy = self.run.evaluate()
-            self.trail.append(TrailPoint(len(self.run.batch_losses), valid_loss, accuracy))
+            self._check()
         self._epoch_seconds += time.perf_counter() - started
         self.done = step
         if step == 6 and not len(self.epoch_left):
@@ -119,15 +118,20 @@ class Stepper:
         while self.done != 6:
             self.advance(detail)
 
-    def batches(self, count: int) -> None:
-        """`count` batches, checked on the validation set TRAIL_POINTS times at most; the last in detail."""
+    def batches(self, count: int, should_stop=lambda: False) -> int:
+        """`count` batches, checked on the validation set TRAIL_POINTS times at most; the last in
+        detail. Stops early, between batches, when should_stop() says so; returns how many it did."""
         every = max(1, count // TRAIL_POINTS)
         for number in range(1, count + 1):
+            if number > 1 and should_stop():
+                self._check()  # where it stopped, on the curve
+                return number - 1
             self.one_batch(detail=number % every == 0 or number == count)
+        return count
 
-    def finish_epoch(self) -> None:
-        """Batches up to the end of this epoch; a whole epoch when none has begun."""
-        self.batches(self.batches_left)
+    def finish_epoch(self, should_stop=lambda: False) -> int:
+        """Batches up to the end of this epoch (a whole epoch when none has begun); how many it did."""
+        return self.batches(self.batches_left, should_stop)
 
     def use_settings(self, settings: Settings) -> bool:
         """Take the learner's settings from the next batch on; False while a batch is half done
@@ -181,6 +185,11 @@ class Stepper:
         run.status = "stopped"  # part way through training, as after a stopped fit
         run.record_batch(loss, self.epoch, self.batch)
         self._epoch_total += loss * len(self.xb)
+
+    def _check(self) -> None:
+        """The model on the validation set now: a point of the trail."""
+        valid_loss, accuracy = self.run.evaluate()
+        self.trail.append(TrailPoint(len(self.run.batch_losses), valid_loss, accuracy))
 
     def _start_epoch(self) -> None:
         n = len(self.run.data.train_x)

@@ -1,0 +1,42 @@
+"""The models that can answer on the Draw page: the session's runs and the default models."""
+
+from dataclasses import dataclass
+
+from ..lesson.settings import KINDS, MODEL_NAMES, Settings
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A model that can answer: one of the session's runs, or a default model."""
+
+    label: str
+    run: object = None
+    kind: str | None = None  # a default model's kind
+
+
+@dataclass(frozen=True)
+class Answerer:
+    model: object
+    settings: Settings
+    accuracy: float  # on the validation set
+    origin: str  # where the model comes from, for the caption
+
+
+def choices(lab, digits) -> tuple[list[Choice], int]:
+    """Every model that can answer for these digits, and the one to start with: the
+    latest trained, else the default three-layer net."""
+    runs = [Choice(run.name, run=run) for run in lab.runs if run.usable and run.settings.digits == digits]
+    defaults = [Choice(f"default {MODEL_NAMES[kind]}", kind=kind) for kind in reversed(KINDS)]
+    latest = lab.latest(digits)
+    start = next((i for i, c in enumerate(runs) if c.run is latest), len(runs))
+    return runs + defaults, start
+
+
+def run_answerer(run) -> Answerer:
+    """A run of the session as the model that answers, scored as it is now."""
+    if run.status == "done":
+        accuracy = run.history[-1].accuracy
+    else:  # stopped mid-epoch or loaded from a file: measure the model as it is now
+        accuracy = run.metrics()["accuracy"]
+    origin = "trained in this session" if run.status != "loaded" else "loaded from a file in this session"
+    return Answerer(run.model, run.settings, accuracy, origin)

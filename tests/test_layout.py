@@ -1,0 +1,69 @@
+"""The parts of digitnet and how they may depend on each other: the lesson engine stands on
+its own, drawing and files sit beside it, the app's support above them, and nothing under
+digitnet/ imports Streamlit. Pages stay thin."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "digitnet"
+PLOTTING = {"plotly", "altair", "matplotlib", "vega_datasets"}
+
+
+def imported(path: Path) -> set[str]:
+    """Every module a file imports, relative imports resolved to their full names."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            module = f"{base}.{node.module}" if node.level and node.module else node.module or base
+            found.add(module)
+            found |= {f"{module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def modules(part: str) -> list[Path]:
+    return sorted((PACKAGE / part).rglob("*.py"))
+
+
+def test_the_parts_are_there():
+    assert {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()} == {
+        "lesson", "drawing", "files", "app_support",
+    }
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_nothing_under_digitnet_imports_streamlit(path):
+    assert not {name for name in imported(path) if name.split(".")[0] == "streamlit"}
+
+
+@pytest.mark.parametrize("path", modules("lesson"), ids=lambda p: p.name)
+def test_the_lesson_engine_imports_no_plotting_and_no_app_support(path):
+    names = imported(path)
+    assert not {name for name in names if name.split(".")[0] in PLOTTING}
+    assert not {name for name in names if name.startswith(("digitnet.app_support", "digitnet.drawing"))}
+
+
+@pytest.mark.parametrize("path", modules("drawing") + modules("files"), ids=lambda p: p.name)
+def test_drawing_and_files_import_no_app_support(path):
+    assert not {name for name in imported(path) if name.startswith("digitnet.app_support")}
+    assert not {name for name in imported(path) if name.split(".")[0] in PLOTTING}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)
+def test_pages_are_thin(path):
+    assert len(path.read_text().splitlines()) <= 200
+
+
+def test_app_is_short():
+    assert len((ROOT / "app.py").read_text().splitlines()) < 40
+
+
+def test_the_resolver_sees_relative_imports():
+    assert "digitnet.lesson.models.build_model" in imported(PACKAGE / "lesson" / "steps.py")
+    assert "digitnet.errors" in imported(PACKAGE / "lesson" / "learner.py")
