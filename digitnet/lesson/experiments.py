@@ -1,6 +1,10 @@
-"""The lesson's small experiments. Each function runs one on the real data and models and
-returns its numbers; the Experiments page plots them. Like the lesson they use a pair of
-digits and, unless told otherwise, its recipe (settings.LESSON).
+"""The lesson's six experiments. Each has one entry function that runs it on the real data
+and models and returns a frozen result holding every number its panel states; the
+Experiments page only lays these out. Like the lesson they use a pair of digits and,
+unless told otherwise, its recipe (settings.LESSON).
+
+1 accuracy_vs_loss, 2 sigmoid_at, 3 accumulate_gradients, 4 shuffling, 5 learning_rates,
+6 batch_sizes.
 """
 
 import copy
@@ -28,6 +32,9 @@ def lesson_model(seed: int) -> LinearModel:
 
 # 1. Why accuracy cannot be the loss
 
+SWEEP_WIDTHS = (0.01, 0.05, 0.2, 1.0, 5.0)  # offered: a narrow sweep shows the steps, a wide one how far it goes
+SWEEP_POINTS = 301
+
 
 @dataclass(frozen=True)
 class Nudge:
@@ -45,6 +52,19 @@ class Sweep:
     values: list[float]  # the weight
     accuracies: list[float]
     losses: list[float]
+
+
+@dataclass(frozen=True)
+class AccuracyVsLoss:
+    """Experiment 1, on the validation images: one weight nudged, then swept around its value."""
+
+    nudge: Nudge
+    sweep: Sweep
+    pixel: tuple[int, int]  # the weight's pixel: row and column
+    accuracy_change: float
+    loss_change: float
+    unchanged: bool  # whether the nudge left the accuracy exactly where it was
+    accuracy_levels: int  # how many different accuracies the sweep met: the staircase's steps
 
 
 def with_weight(model: LinearModel, index: int, value: float) -> LinearModel:
@@ -78,6 +98,18 @@ def sweep_weight(model: LinearModel, x, y, index: int, values) -> Sweep:
     return Sweep([float(v) for v in values], [a for a, _ in scores], [loss for _, loss in scores])
 
 
+def accuracy_vs_loss(data: Dataset, seed: int, index: int, factor: float, width: float,
+                     points: int = SWEEP_POINTS) -> AccuracyVsLoss:
+    """Weight `index` of the lesson's fresh model times `factor`, then swept over its value ± width."""
+    model = lesson_model(seed)
+    x, y = data.valid_x, data.valid_y
+    nudge = nudge_weight(model, x, y, index, factor)
+    start = nudge.weight[0]
+    sweep = sweep_weight(model, x, y, index, torch.linspace(start - width, start + width, points))
+    (a0, a1), (l0, l1) = nudge.accuracy, nudge.loss
+    return AccuracyVsLoss(nudge, sweep, divmod(index, 28), a1 - a0, l1 - l0, a0 == a1, len(set(sweep.accuracies)))
+
+
 # 2. The sigmoid, and mnist_loss as a function of one prediction
 
 
@@ -89,6 +121,17 @@ class SigmoidCurves:
     loss_if_zero: list[float]
 
 
+@dataclass(frozen=True)
+class SigmoidAt:
+    """Experiment 2: one prediction's sigmoid and mnist_loss for either target, and the whole curves."""
+
+    prediction: float
+    sigmoid: float
+    loss_if_one: float
+    loss_if_zero: float
+    curves: SigmoidCurves
+
+
 def sigmoid_curves(low: float = -6.0, high: float = 6.0, points: int = 241) -> SigmoidCurves:
     predictions = torch.linspace(low, high, points).unsqueeze(1)
     ones, zeros = torch.ones_like(predictions), torch.zeros_like(predictions)
@@ -98,6 +141,11 @@ def sigmoid_curves(low: float = -6.0, high: float = 6.0, points: int = 241) -> S
     )
 
 
+def sigmoid_at(prediction: float) -> SigmoidAt:
+    point = sigmoid_curves(prediction, prediction, 1)
+    return SigmoidAt(prediction, point.sigmoid[0], point.loss_if_one[0], point.loss_if_zero[0], sigmoid_curves())
+
+
 # 3. Gradients accumulate
 
 
@@ -105,10 +153,23 @@ ACCUMULATION_STEPS = ("backward", "backward again, not zeroed", "zero_grad, then
 
 
 @dataclass(frozen=True)
-class Accumulation:
-    """The parameters' .grad after each of ACCUMULATION_STEPS on the same batch."""
+class GradientAfter:
+    """The linear model's gradient after one of ACCUMULATION_STEPS."""
 
+    call: str
+    weights_mean: float
+    bias: float
+    weights: list[float]  # every weight's gradient, pixel by pixel
+
+
+@dataclass(frozen=True)
+class Accumulation:
+    """Experiment 3: the parameters' .grad after each of ACCUMULATION_STEPS on the same batch."""
+
+    size: int  # images in the batch
     gradients: list[dict[str, torch.Tensor]]
+    calls: list[GradientAfter]
+    ratio: float  # the weights' mean gradient after the second backward, over the first's
 
 
 def accumulate_gradients(data: Dataset, seed: int, size: int) -> Accumulation:
@@ -126,7 +187,9 @@ def accumulate_gradients(data: Dataset, seed: int, size: int) -> Accumulation:
     backward()
     optimiser.zero_grad()
     backward()
-    return Accumulation(found)
+    calls = [GradientAfter(call, g["weights"].mean().item(), g["bias"].item(), g["weights"][:, 0].tolist())
+             for call, g in zip(ACCUMULATION_STEPS, found, strict=True)]
+    return Accumulation(size, found, calls, calls[1].weights_mean / calls[0].weights_mean)
 
 
 # 4, 5 and 6. Training runs side by side: shuffling, learning rates, batch sizes
@@ -143,6 +206,34 @@ class Trace:
     n_batches: int  # per epoch
     answered_first: list[float]  # after each epoch: the share of validation images given label 0
     diverged: str | None
+
+    @property
+    def epochs(self) -> list[int]:
+        """0 (before training), then each epoch trained: where valid_losses and accuracies stand."""
+        return list(range(len(self.history) + 1))
+
+    @property
+    def valid_losses(self) -> list[float]:
+        return [self.start[0]] + [e.valid_loss for e in self.history]
+
+    @property
+    def accuracies(self) -> list[float]:
+        return [self.start[1]] + [e.accuracy for e in self.history]
+
+    @property
+    def accuracy(self) -> float | None:
+        """After the last epoch; None when no epoch finished."""
+        return self.history[-1].accuracy if self.history else None
+
+    @property
+    def positions(self) -> list[float]:
+        """Where each batch loss stands, in epochs: batch i of n ends at i / n."""
+        return [(i + 1) / self.n_batches for i in range(len(self.batch_losses))]
+
+    @property
+    def diverged_at(self) -> float | None:
+        """Where a diverged run stopped, in epochs: the batch after its last loss."""
+        return (len(self.batch_losses) + 1) / self.n_batches if self.diverged else None
 
     @property
     def seconds_per_epoch(self) -> float | None:
@@ -174,11 +265,25 @@ def compare(data: Dataset, all_settings: list[Settings], epochs: int) -> list[Tr
     return [trace(data, settings, epochs) for settings in all_settings]
 
 
-def running_mean(values: list[float], window: int) -> list[float]:
-    """The mean of each `window` consecutive values, from the first full window on."""
-    sums = torch.tensor(values, dtype=torch.float64).cumsum(0)
-    sums = torch.cat([torch.zeros(1, dtype=torch.float64), sums])
-    return ((sums[window:] - sums[:-window]) / window).tolist()
+# 4. Shuffle or not
+
+
+@dataclass(frozen=True)
+class Shuffling:
+    """Experiment 4: the lesson's recipe trained on the images as stored, class by class, and shuffled."""
+
+    digits: tuple[int, ...]  # as stored: every image of the first, then of the second
+    plain: Trace
+    shuffled: Trace
+    answer: int  # the digit the unshuffled model gave most after its first epoch
+    stuck_epochs: int  # epochs, from the first, after which it gave every validation image one answer
+    answer_count: int  # validation images of that digit ...
+    total: int  # ... of so many
+    plateau: float  # answer_count / total: the accuracy of giving every image that answer
+    contents: list[list[int]]  # for each unshuffled batch, how many images of each digit it holds
+    one_digit_batches: int  # unshuffled batches that hold a single digit
+    batch_numbers: list[int]  # 1, 2, ... for each batch of an epoch
+    first_epoch: tuple[list[float], list[float]]  # batch losses of epoch 1: unshuffled, shuffled
 
 
 def one_answer_epochs(trace: Trace) -> int:
@@ -205,3 +310,66 @@ def label_share(data: Dataset, label: int) -> tuple[int, int]:
     """How many validation images have `label`, of how many: the accuracy of always answering it."""
     labels = true_labels(data.valid_y)
     return int((labels == label).sum()), len(labels)
+
+
+def shuffling(data: Dataset, seed: int, epochs: int) -> Shuffling:
+    base = LESSON.replace(digits=data.digits, seed=seed)
+    plain, shuffled = compare(data, [base, base.replace(shuffle=True)], epochs)
+    label = 0 if plain.answered_first and plain.answered_first[0] > 0.5 else 1
+    answer_count, total = label_share(data, label)
+    contents = batch_contents(data, base.bs)
+    n = plain.n_batches
+    return Shuffling(
+        data.class_digits, plain, shuffled, data.class_digits[label], one_answer_epochs(plain), answer_count, total,
+        answer_count / total, contents, sum(1 for c in contents if min(c) == 0), list(range(1, n + 1)),
+        (plain.batch_losses[:n], shuffled.batch_losses[:n]),
+    )
+
+
+# 5. Learning rates
+
+
+@dataclass(frozen=True)
+class LearningRates:
+    """Experiment 5: the same model and loss trained with each learning rate, shuffled."""
+
+    settings: Settings  # what the runs share
+    traces: list[Trace]  # one per learning rate, in the order asked
+
+
+def learning_rates(data: Dataset, seed: int, model: str, loss: str, rates, epochs: int) -> LearningRates:
+    base = LESSON.replace(digits=data.digits, seed=seed, model=model, loss=loss, shuffle=True)
+    return LearningRates(base, compare(data, [base.replace(lr=lr) for lr in rates], epochs))
+
+
+# 6. Batch sizes
+
+MIDDLE_BATCH = LESSON.bs  # the lesson's batch size, between one image and all of them
+
+
+@dataclass(frozen=True)
+class BatchSizes:
+    """Experiment 6: one shuffled epoch of the lesson's recipe with a batch of 1, MIDDLE_BATCH and all images."""
+
+    settings: Settings  # what the runs share
+    n_images: int  # training images: the largest batch
+    traces: list[Trace]  # batch size 1, MIDDLE_BATCH, n_images
+    seen: list[list[int]]  # for each trace, the training images seen after each of its steps
+    smooth: list[float]  # batch size 1: the mean loss of each MIDDLE_BATCH consecutive steps ...
+    smooth_seen: list[int]  # ... and the images seen at the last of them
+
+
+def running_mean(values: list[float], window: int) -> list[float]:
+    """The mean of each `window` consecutive values, from the first full window on."""
+    sums = torch.tensor(values, dtype=torch.float64).cumsum(0)
+    sums = torch.cat([torch.zeros(1, dtype=torch.float64), sums])
+    return ((sums[window:] - sums[:-window]) / window).tolist()
+
+
+def batch_sizes(data: Dataset, seed: int) -> BatchSizes:
+    n = len(data.train_x)
+    base = LESSON.replace(digits=data.digits, seed=seed, shuffle=True)
+    traces = compare(data, [base.replace(bs=bs) for bs in (1, MIDDLE_BATCH, n)], 1)
+    seen = [[min((i + 1) * t.settings.bs, n) for i in range(len(t.batch_losses))] for t in traces]
+    smooth = running_mean(traces[0].batch_losses, MIDDLE_BATCH)
+    return BatchSizes(base, n, traces, seen, smooth, seen[0][MIDDLE_BATCH - 1 :])
