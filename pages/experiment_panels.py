@@ -30,9 +30,15 @@ def _kept(name: str, digits, inputs: tuple, trains: bool, _entry, _data):
 
 
 def pressed(key: str, inputs: tuple, label: str, icon: str) -> tuple | None:
-    """A panel's button: the inputs it was last pressed with (kept across reruns), or None before."""
-    if st.button(label, key=key, icon=icon):
-        st.session_state[f"{key}_inputs"] = inputs
+    """A panel's button: the inputs it was last pressed with (kept across reruns), or None before.
+    Kept by the click's callback too, which runs first thing: a quick click elsewhere can stop
+    that run before it reaches this button, and the click would be lost."""
+
+    def keep(chosen):
+        st.session_state[f"{key}_inputs"] = chosen
+
+    if st.button(label, key=key, icon=icon, on_click=keep, args=(inputs,)):
+        keep(inputs)  # the inputs as they are in this run, should a widget have changed with the click
     return st.session_state.get(f"{key}_inputs")
 
 
