@@ -17,6 +17,8 @@ from digitnet.lesson.settings import (
 )
 from pages.session import change_settings, flash, get_lab, remembered, show_flashed
 
+EPOCHS_SHOWN = 100  # the slider's usual reach: finer steps than its whole range (MAX_EPOCHS) allows
+
 
 def setting(widget, label: str, field: str, to_widget=None, from_widget=None, **kwargs):
     """A widget showing one field of the settings."""
@@ -42,6 +44,9 @@ def settings_controls(data, disabled: bool = False, full: bool = True) -> None:
             format_func=lambda v: f"{v:g}", disabled=disabled,
             help="How far each step moves the weights: lr times the gradient.")
     n = len(data.train_x)  # up to the whole training set, which gives one step per epoch
+    if s.bs > n:  # all of them: say so in the settings, the link and the run history too
+        change_settings(bs=n)
+        s = get_lab().settings
     setting(bs.select_slider, "Batch size", "bs", options=sorted({b for b in BATCH_SIZES if b < n} | {min(s.bs, n), n}),
             to_widget=lambda b: min(b, n), format_func=lambda b: f"all {b:,}" if b == n else str(b),
             disabled=disabled, help="Images per step. The whole set gives one step per epoch.")
@@ -63,7 +68,9 @@ def settings_controls(data, disabled: bool = False, full: bool = True) -> None:
 
 
 def epochs_slider(where, disabled: bool = False) -> None:
-    setting(where.slider, "Epochs", "epochs", min_value=1, max_value=100, disabled=disabled)
+    """1 to EPOCHS_SHOWN, reaching further when a link asks for more (up to MAX_EPOCHS)."""
+    reach = max(EPOCHS_SHOWN, get_lab().settings.epochs)
+    setting(where.slider, "Epochs", "epochs", min_value=1, max_value=reach, disabled=disabled)
 
 
 def model_making(middle, right, disabled: bool) -> None:

@@ -84,4 +84,5 @@ def change_settings(**changes) -> str | None:
         lab.settings = lab.settings.replace(**changes).checked()
     except DigitnetError as exc:
         return str(exc)
+    sync_url()
     return None
