@@ -106,18 +106,17 @@ def task_picker() -> None:
     ten = len(digits) == 10
     pair = (2, 6) if ten else digits
 
-    def changed():
-        if st.session_state.task_ten:
-            problem = change_settings(digits=ALL_DIGITS)
-        else:
-            problem = change_settings(digits=(st.session_state.task_a, st.session_state.task_b))
+    def changed(_value):
+        state = st.session_state
+        problem = change_settings(digits=ALL_DIGITS if state.task_ten else (state.task_a, state.task_b))
         if problem:
             flash("settings", f"{problem}; kept {describe_digits(get_lab().settings.digits)}")
 
-    st.session_state.task_ten = ten
-    st.session_state.task_a, st.session_state.task_b = pair
     mode, first, second = st.columns([2, 1, 1], vertical_alignment="bottom")
-    mode.toggle("All ten digits", key="task_ten", on_change=changed, help="Tell all ten digits apart, not two.")
-    first.selectbox("Digit for label 0", range(10), key="task_a", on_change=changed, disabled=ten)
-    second.selectbox("Digit for label 1", range(10), key="task_b", on_change=changed, disabled=ten)
+    remembered(mode.toggle, "All ten digits", "task_ten", load=lambda: ten, store=changed,
+               help="Tell all ten digits apart, not two.")
+    remembered(first.selectbox, "Digit for label 0", "task_a", load=lambda: pair[0], store=changed,
+               options=range(10), disabled=ten)
+    remembered(second.selectbox, "Digit for label 1", "task_b", load=lambda: pair[1], store=changed,
+               options=range(10), disabled=ten)
     show_flashed("settings")

@@ -10,6 +10,7 @@ from digitnet.lesson import experiments as ex
 from digitnet.lesson.learner import EXPLODED
 from digitnet.lesson.settings import LEARNING_RATES
 from pages.server import in_training_slot
+from pages.session import keep, kept
 
 MODEL_LOSSES = {
     ("linear", "mnist"): "the lesson's: linear model, mnist_loss",
@@ -34,12 +35,9 @@ def pressed(key: str, inputs: tuple, label: str, icon: str) -> tuple | None:
     Kept by the click's callback too, which runs first thing: a quick click elsewhere can stop
     that run before it reaches this button, and the click would be lost."""
 
-    def keep(chosen):
-        st.session_state[f"{key}_inputs"] = chosen
-
-    if st.button(label, key=key, icon=icon, on_click=keep, args=(inputs,)):
-        keep(inputs)  # the inputs as they are in this run, should a widget have changed with the click
-    return st.session_state.get(f"{key}_inputs")
+    if st.button(label, key=key, icon=icon, on_click=keep, args=(key, inputs)):
+        keep(key, inputs)  # the inputs as they are in this run, should a widget have changed with the click
+    return kept(key)
 
 
 def chart(panels: list, x_title: str, height: int) -> None:

@@ -44,7 +44,7 @@ def act(action) -> None:
     """A button's work on the session's Lab, the learner's settings first for a stepper that
     goes on (when a batch is not half done). It holds the session's models: a click while it
     works waits for it, and stops it between batches when it does many."""
-    lab = st.session_state.lab
+    lab = get_lab()
     try:
         with lab.working():
             if action is not initialise:
