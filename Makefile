@@ -16,7 +16,7 @@ test: $(VENV)/.dev system
 	CHROMIUM=$(CHROMIUM) scripts/offline $(BIN)/python -m pytest
 
 bench: $(VENV)/.app
-	$(BIN)/python bench/train_speed.py
+	$(BIN)/python -m bench.train_speed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

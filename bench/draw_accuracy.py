@@ -1,28 +1,22 @@
-"""How well the default models read mouse-like drawings of 2s and 6s (tests/drawings.py).
+"""How well the default models read mouse-like drawings of 2s and 6s (harness/drawings.py).
 
-    .venv/bin/python bench/draw_accuracy.py [--per-digit 300] [--seed 0]
+    python -m bench.draw_accuracy [--per-digit 300] [--seed 0]
 
 Each drawing goes through the engine's preprocessing, then every default model answers:
 the 2-vs-6 models choose between 2 and 6, the ten-digit models among all ten (so a 6 read
-as a 5 is wrong). tests/test_drawings.py asserts the 2-vs-6 floors on the same set.
+as a 5 is wrong). tests/drawing/test_defaults_on_drawings.py asserts the 2-vs-6 floors on the same set.
 """
 
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from drawings import drawing_set  # noqa: E402
-
-from digitnet.drawing.defaults import default_model  # noqa: E402
-from digitnet.drawing.preprocess import preprocess  # noqa: E402
-from digitnet.lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS  # noqa: E402
-from digitnet.lesson.losses import predicted_labels  # noqa: E402
+from digitnet.drawing.defaults import default_model
+from digitnet.drawing.preprocess import preprocess
+from digitnet.lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS
+from digitnet.lesson.losses import predicted_labels
+from harness.drawings import drawing_set
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 """Server-side time of the Draw page's answer: from the canvas's PNG to the prediction.
 
-    .venv/bin/python bench/draw_latency.py [--repeats 200]
+    python -m bench.draw_latency [--repeats 200]
 
-For mouse-like drawings of 2s and 6s (tests/drawings.py) sent as the canvas sends them
+For mouse-like drawings of 2s and 6s (harness/drawings.py) sent as the canvas sends them
 (a PNG data URL), it times each step for the default models (linear and three-layer net,
 2 vs 6 and all ten digits) and prints the median and 90th percentile in milliseconds:
 decoding the PNG, preprocessing to 28x28, the prediction, the explanation, and the sum
@@ -14,25 +14,19 @@ import argparse
 import base64
 import io
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from drawings import drawing_set  # noqa: E402
-
-from digitnet.app_support.figures import contribution_map, heatmap, probability_bars  # noqa: E402
-from digitnet.drawing.defaults import default_model  # noqa: E402
-from digitnet.drawing.explain import explain  # noqa: E402
-from digitnet.drawing.predict import classify  # noqa: E402
-from digitnet.drawing.preprocess import preprocess  # noqa: E402
-from digitnet.lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS  # noqa: E402
+from digitnet.app_support.figures import contribution_map, heatmap, probability_bars
+from digitnet.drawing.defaults import default_model
+from digitnet.drawing.explain import explain
+from digitnet.drawing.predict import classify
+from digitnet.drawing.preprocess import preprocess
+from digitnet.lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS
+from harness.drawings import drawing_set
 
 
 def data_url(rgba: np.ndarray) -> str:

@@ -1,84 +1,37 @@
 """Live training in a real browser: chart updates per second, blank samples, first point.
 
-    python bench/live_chart.py
+    python -m bench.live_chart [--runs 3]
 
 Starts the app on 127.0.0.1, opens the Train page in Debian's Chromium, clicks Train and
-samples the page every 50 ms until the run ends: is the loss chart drawn, and what does
-the progress text say (it changes with every redraw). The browser test asserts on the
-same samples; this script prints the figures.
+samples the page every 50 ms until the run ends (harness/live_chart.py): is the loss chart
+drawn, and what does the progress text say (it changes with every redraw). The browser
+test asserts on the same samples; this script prints the figures, medians of --runs runs
+of each case.
 """
 
+import argparse
 import statistics
-import sys
-import time
 from pathlib import Path
 
-SAMPLE_EVERY = 0.05
-
-# Short epochs, many of them: a run of several seconds with a redraw for nearly every epoch.
-FAST_EPOCHS = "model=linear&bs=64&lr=0.1&opt=sgd&loss=mnist&epochs=100"
-
-# One sample: is the live loss chart on screen with its drawing, and the progress text.
-SAMPLE_JS = """() => {
-  const chart = document.querySelector('.st-key-live_loss [data-testid="stVegaLiteChart"]');
-  const box = chart && chart.getBoundingClientRect();
-  const drawing = chart && chart.querySelector('canvas, svg');
-  const drawn = !!(box && box.height > 100 && drawing && drawing.getBoundingClientRect().height > 100);
-  const progress = document.querySelector('.st-key-live_progress');
-  const button = document.querySelector('.st-key-train_button button');
-  const alert = document.querySelector('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]');
-  return {drawn: drawn, progress: progress ? progress.innerText.trim() : "",
-          finished: !!(alert && button && !button.disabled)};
-}"""
-
-
-def sample_training(page, url: str, query: str, timeout: float = 90.0) -> dict:
-    """Open the Train page with `query`, click Train, sample until the run has finished."""
-    page.goto(f"{url}/train?{query}")
-    button = page.locator(".st-key-train_button button")
-    button.wait_for()
-    button.click()
-    clicked = time.monotonic()
-    samples, first_point = [], None
-    while time.monotonic() - clicked < timeout:
-        sample = page.evaluate(SAMPLE_JS)
-        now = time.monotonic()
-        if sample["drawn"] and sample["progress"] and first_point is None:  # empty axes are no point
-            first_point = now - clicked
-        if first_point is not None:
-            samples.append((now, sample))
-            if sample["finished"]:
-                break
-        time.sleep(max(0.0, SAMPLE_EVERY - (time.monotonic() - now)))
-    texts = [s["progress"] for _, s in samples if s["progress"]]
-    updates = sum(1 for a, b in zip(texts, texts[1:], strict=False) if a != b)
-    live = [t for t, s in samples if s["progress"]]
-    span = (live[-1] - live[0]) if len(live) > 1 else 0.0
-    return {
-        "samples": len(samples),
-        "blank": sum(1 for _, s in samples if not s["drawn"]),
-        "updates": updates,
-        "updates_per_second": updates / span if span else 0.0,
-        "first_point_seconds": first_point,
-    }
+from harness.browser import chromium
+from harness.live_chart import FAST_EPOCHS, sample_training
+from harness.server import start_app, stop_app
 
 
 def main() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from conftest import CHROMIUM, CHROMIUM_FLAGS, start_app, stop_app
-    from playwright.sync_api import sync_playwright
-
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each case")
+    args = parser.parse_args()
     cases = {
         "default run (mlp, adam, bs 64, 5 epochs)": "",
         "fast epochs (linear, bs 64, 100 epochs)": FAST_EPOCHS,
     }
     process, url = start_app(Path("/tmp/digitnet-live-chart.log"))
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        with chromium() as browser:
             for name, query in cases.items():
                 results = []
-                for _ in range(3):
+                for _ in range(args.runs):
                     context = browser.new_context(viewport={"width": 1280, "height": 900})
                     results.append(sample_training(context.new_page(), url, query))
                     context.close()
@@ -86,7 +39,6 @@ def main() -> None:
                 for key in ("samples", "blank", "updates", "updates_per_second", "first_point_seconds"):
                     values = [r[key] for r in results]
                     print(f"  {key:<20} median {statistics.median(values):7.2f}   runs {values}")
-            browser.close()
     finally:
         stop_app(process)
 

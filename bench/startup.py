@@ -1,6 +1,6 @@
 """Start-up: seconds from `streamlit run app.py` to the home page rendered in a browser.
 
-    python bench/startup.py [--runs 3]
+    python -m bench.startup [--runs 3]
 
 Each run starts a fresh server process (cold: nothing imported yet), opens the home page
 in Debian's Chromium as soon as the server answers, and waits for the page's title and
@@ -14,9 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from conftest import CHROMIUM, CHROMIUM_FLAGS, start_app, stop_app  # noqa: E402
+from harness.browser import chromium
+from harness.server import start_app, stop_app
 
 
 def import_seconds(module: str) -> float:
@@ -45,13 +44,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
     print(f"import torch alone: {import_seconds('torch'):.2f} s; import streamlit: {import_seconds('streamlit'):.2f} s")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with chromium() as browser:
         results = [one_start(browser) for _ in range(args.runs)]
-        browser.close()
     answering, rendered = zip(*results, strict=True)
     print(f"server answering:     median {statistics.median(answering):.2f} s  runs {[round(a, 2) for a in answering]}")
     print(f"home page rendered:   median {statistics.median(rendered):.2f} s  runs {[round(r, 2) for r in rendered]}")

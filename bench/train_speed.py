@@ -1,6 +1,6 @@
 """Time per epoch: digitnet's Run.fit against a plain PyTorch loop over the same tensors.
 
-    python bench/train_speed.py [--epochs 15]
+    python -m bench.train_speed [--epochs 20] [--threads 1]
 
 Both train the same model with the same settings, interleaved epoch by epoch so that
 machine noise hits both alike; medians are compared. Validation is part of both epochs.
@@ -8,18 +8,14 @@ machine noise hits both alike; medians are compared. Validation is part of both 
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from digitnet.lesson.dataset import load_dataset  # noqa: E402
-from digitnet.lesson.learner import EpochResult, Run  # noqa: E402
-from digitnet.lesson.losses import accuracy  # noqa: E402
-from digitnet.lesson.settings import Settings  # noqa: E402
+from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.learner import EpochResult, Run
+from digitnet.lesson.losses import accuracy
+from digitnet.lesson.settings import Settings
 
 CASES = {
     "linear, lesson's settings (sgd, bs 256)": Settings(model="linear", lr=1.0, bs=256, loss="mnist", opt="sgd"),

@@ -1,4 +1,4 @@
-"""What every bad-input property checks (tests/test_bad_input_*.py).
+"""What every bad-input property checks (the test_bad_input_*.py files, each beside the tests of its module).
 
 An entry point given outside data either answers or raises a DigitnetError whose message is a
 sentence a learner can read. Any other exception escapes `outcome` and fails the test with its

@@ -8,7 +8,7 @@ Adam, lr 0.003, batch size 64) and a fixed seed, so a rebuild gives the same mod
 three-layer net also sees augmented batches (shifted, turned, resized), which helps it
 read drawings. The linear model does not: with one weight per pixel it cannot learn
 to ignore a shift, augmented copies only blur what it learns, and the preprocessing
-centres every drawing anyway. Measured on the drawings of tests/drawings.py (bench/draw_accuracy.py):
+centres every drawing anyway. Measured on the drawings of harness/drawings.py (bench/draw_accuracy.py):
 augmentation took the linear ten-digit model from about 0.85 to about 0.67.
 """
 

@@ -1,11 +1,11 @@
 """The Data page through Streamlit's AppTest: samples, counts, average digits, the baseline, the task."""
 
 
-from apptest import figures, open_page
 from streamlit.testing.v1 import AppTest
 
 from digitnet.lesson.baseline import pixel_baseline
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
+from tests.apptest import figures, open_page
 
 
 def data_page(query: dict | None = None) -> AppTest:

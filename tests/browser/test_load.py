@@ -2,21 +2,18 @@
 
 Six sessions open the Train page, press Train within a few milliseconds of each other, and
 each draws a 2 once its run is done. The server has two training slots, so four must wait
-their turn. bench/load_test.py runs the same class with thirty sessions and prints timings.
+their turn. The class is harness/load.py's; `python -m bench.load_test` runs it with thirty
+sessions and prints timings.
 """
 
 import asyncio
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-
-from conftest import start_app, stop_app  # noqa: E402
-from load_test import WAITING, run_class, server_tracebacks  # noqa: E402
+from harness.load import WAITING, run_class
+from harness.server import server_tracebacks, start_app, stop_app
 
 SLOTS = 2  # a two-core server's, whatever this machine has
 SESSIONS = 6

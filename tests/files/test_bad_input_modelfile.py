@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from bad_input import outcome
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import save as save_tensors
@@ -26,8 +25,9 @@ from digitnet.files.modelfile import (
     save_model,
 )
 from digitnet.lesson.settings import Settings
+from tests.bad_input import outcome
 
-MODELS = Path(__file__).resolve().parent.parent / "assets" / "models"
+MODELS = Path(__file__).resolve().parents[2] / "assets" / "models"
 LINEAR = (MODELS / "default-linear-2v6.safetensors").read_bytes()
 MLP = (MODELS / "default-mlp-2v6.safetensors").read_bytes()
 FILES = {"linear": LINEAR, "mlp": MLP}

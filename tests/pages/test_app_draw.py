@@ -8,8 +8,6 @@ import zlib
 
 import numpy as np
 import pytest
-from apptest import figures, open_page
-from drawings import drawing
 from PIL import Image, ImageFilter
 from streamlit.testing.v1 import AppTest
 
@@ -17,6 +15,8 @@ from digitnet.drawing.defaults import default_model
 from digitnet.drawing.predict import classify
 from digitnet.drawing.preprocess import preprocess
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
+from harness.drawings import drawing
+from tests.apptest import figures, open_page
 
 HINT = "in the black square"
 

@@ -4,7 +4,6 @@ import io
 
 import numpy as np
 import pytest
-from bad_input import outcome, png_declaring
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -12,6 +11,7 @@ from PIL import Image
 
 from digitnet.drawing.preprocess import MAX_PIXELS, open_image, preprocess
 from digitnet.errors import EmptyImage, ImageError
+from tests.bad_input import outcome, png_declaring
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NUMERIC = [np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.uint16, np.uint64,

@@ -5,7 +5,6 @@ import base64
 import numpy as np
 import pytest
 import torch
-from apptest import figures, open_page
 from streamlit.testing.v1 import AppTest
 
 from digitnet.app_support.lab import Lab
@@ -13,6 +12,7 @@ from digitnet.files.modelfile import load_model, model_bytes
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
 from digitnet.lesson.inspection import answers, batch_gradients, training_batch
 from digitnet.lesson.settings import Settings
+from tests.apptest import figures, open_page
 
 
 def lab_with_run(batches: int | None = None, **settings) -> Lab:

@@ -5,7 +5,8 @@ The screenshots are kept in pytest's temporary folder (their paths are printed w
 """
 
 import pytest
-from conftest import local_page
+
+from harness.browser import local_page
 
 pytestmark = pytest.mark.browser
 

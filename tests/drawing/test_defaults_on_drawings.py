@@ -1,12 +1,12 @@
-"""The default 2-vs-6 models read mouse drawings: a few hundred generated ones (tests/drawings.py)."""
+"""The default 2-vs-6 models read mouse drawings: a few hundred generated ones (harness/drawings.py)."""
 
 import numpy as np
 import pytest
 import torch
-from drawings import drawing, drawing_set
 
 from digitnet.drawing.defaults import default_model
 from digitnet.drawing.preprocess import preprocess
+from harness.drawings import drawing, drawing_set
 
 N_PER_DIGIT = 300
 

@@ -7,7 +7,6 @@ import re
 import textwrap
 
 import torch
-from apptest import click, open_page
 from streamlit.testing.v1 import AppTest
 
 from digitnet.app_support.lab import Lab
@@ -15,6 +14,7 @@ from digitnet.lesson import steps as lesson_steps
 from digitnet.lesson.learner import Run
 from digitnet.lesson.optim import SGD
 from digitnet.lesson.settings import LESSON, Settings
+from tests.apptest import click, open_page
 
 MARKED = re.compile(r'<div style="[^"]*ffe58a[^"]*">(.*?)</div>')
 

@@ -5,6 +5,8 @@ of shape (a 2 with or without a loop, a 6 with a small or large belly), then sca
 squeezed, slanted, turned and placed on a 280x280 canvas, wobbled like a hand on a mouse,
 sampled at uneven spacing like mouse events, and drawn as a white stroke with round ends
 on black. Only numpy and Pillow: the set does not depend on the code it tests.
+
+TWO and SIX are single strokes in canvas pixels, the ones the browser tests draw.
 """
 
 import math
@@ -14,6 +16,12 @@ from PIL import Image, ImageDraw
 
 CANVAS = 280
 SUPERSAMPLE = 2  # the browser's canvas smooths stroke edges; drawing at 2x and shrinking does too
+
+# Strokes in canvas pixels (the canvas is 280x280), as a hand would move a mouse: the
+# browser tests draw them with the mouse, the load test sends TWO as the canvas would.
+TWO = [(80, 90), (100, 60), (140, 50), (185, 65), (195, 100), (175, 140), (130, 185), (85, 225), (140, 225), (200, 225)]
+SIX = [(190, 40), (140, 60), (100, 110), (85, 170), (100, 220), (140, 240), (185, 215), (190, 170), (150, 145),
+       (110, 160), (90, 190)]
 
 
 def _bezier(points, n: int = 40) -> np.ndarray:

@@ -6,10 +6,11 @@ from streamlit.testing.v1 import AppTest
 
 from digitnet.lesson import steps as lesson_steps
 from digitnet.lesson.steps import train_batch
+from tests.apptest import APP
 
 
 def home(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(query or {})
     at.run()
     assert not at.exception

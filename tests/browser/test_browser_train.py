@@ -1,11 +1,10 @@
 """Training in a real browser: the curves update live, never blank, and the stop control works."""
 
-import sys
-from pathlib import Path
+import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from harness.live_chart import FAST_EPOCHS, SAMPLE_JS, sample_training
 
-from live_chart import FAST_EPOCHS, SAMPLE_JS, sample_training  # noqa: E402
+pytestmark = pytest.mark.browser
 
 
 def test_the_chart_updates_live_and_never_blanks(page, app_url):

@@ -2,11 +2,11 @@
 
 from dataclasses import fields
 
-from bad_input import check_message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digitnet.lesson.settings import Settings
+from tests.bad_input import check_message
 
 NAMES = [f.name for f in fields(Settings)]
 texts = st.one_of(

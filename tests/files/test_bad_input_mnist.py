@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bad_input import outcome, png_declaring
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -20,6 +19,7 @@ from digitnet.files.idx import format_idx, parse_idx, read_bytes
 from digitnet.files.mnist import ASSETS, CHECKSUMS, Assets, IdxFiles, PngFolder, asset_name, open_source
 from digitnet.lesson import dataset as data
 from digitnet.lesson.dataset import Dataset, load_dataset
+from tests.bad_input import outcome, png_declaring
 
 
 def check_idx(result, data: bytes):

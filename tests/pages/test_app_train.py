@@ -1,12 +1,12 @@
 """The Train page through Streamlit's AppTest: settings, training, history, files, links."""
 
 import pytest
-from apptest import open_page
 from streamlit.testing.v1 import AppTest
 
 from digitnet.files.modelfile import model_bytes
 from digitnet.lesson.dataset import load_dataset
 from digitnet.lesson.learner import EpochResult
+from tests.apptest import APP, open_page
 
 
 def train_page(query: dict | None = None) -> AppTest:
@@ -68,7 +68,7 @@ def test_a_link_opens_with_its_settings():
 
 
 def test_a_bad_link_parameter_is_reported_and_ignored():
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update({"lr": "fast", "epochs": "4"})
     at.run()
     assert not at.exception

@@ -8,14 +8,12 @@ import time
 import zipfile
 
 import pytest
-from conftest import local_page
+
+from harness.browser import local_page
+from harness.drawings import SIX, TWO
 
 pytestmark = pytest.mark.browser
 
-# Strokes in canvas pixels (the canvas is 280x280), as a hand would move a mouse.
-TWO = [(80, 90), (100, 60), (140, 50), (185, 65), (195, 100), (175, 140), (130, 185), (85, 225), (140, 225), (200, 225)]
-SIX = [(190, 40), (140, 60), (100, 110), (85, 170), (100, 220), (140, 240), (185, 215), (190, 170), (150, 145),
-       (110, 160), (90, 190)]
 HINT = "in the black square"
 
 

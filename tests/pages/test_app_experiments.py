@@ -5,12 +5,12 @@ import re
 
 import pytest
 import torch
-from apptest import click, open_page
 from streamlit.testing.v1 import AppTest
 
 from digitnet.lesson.dataset import load_dataset
 from digitnet.lesson.models import LinearModel
 from digitnet.lesson.settings import LESSON
+from tests.apptest import click, open_page
 
 
 @pytest.fixture(scope="module")

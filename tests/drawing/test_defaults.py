@@ -8,7 +8,7 @@ from digitnet.lesson.learner import evaluate
 from digitnet.lesson.losses import loss_function
 from digitnet.lesson.models import KINDS
 
-# What each shipped model must reach on the validation set (and, for 2 vs 6, on drawings: test_drawings.py).
+# What each shipped model must reach on the validation set (and, for 2 vs 6, on drawings: test_defaults_on_drawings.py).
 FLOORS = {("linear", (2, 6)): 0.97, ("mlp", (2, 6)): 0.99, ("linear", ALL_DIGITS): 0.9, ("mlp", ALL_DIGITS): 0.95}
 
 
