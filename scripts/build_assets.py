@@ -1,7 +1,7 @@
 """Build assets/mnist/ from the four MNIST IDX files: one small gzipped IDX file per split and
 digit; and assets/icon.png, the app's browser-tab icon: the first 6 of the training set.
 
-    python scripts/build_assets.py [../shared/mnist]
+    python -m scripts.build_assets [../shared/mnist]
 
 Per-digit files keep each file far under Hugging Face's 10 MB limit, and a task such as
 2 vs 6 reads only the four files it needs. gzip with mtime 0 makes the build reproducible.
@@ -14,10 +14,8 @@ from pathlib import Path
 
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from digitnet.files.idx import format_idx, read_bytes  # noqa: E402
-from digitnet.files.mnist import ASSETS, CHECKSUMS, SPLITS, IdxFiles, asset_name  # noqa: E402
+from digitnet.files.idx import format_idx, read_bytes
+from digitnet.files.mnist import ASSETS, CHECKSUMS, SPLITS, IdxFiles, asset_name
 
 ICON = ASSETS.parent / "icon.png"
 

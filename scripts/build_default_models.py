@@ -1,25 +1,21 @@
 """Build the default models in assets/models/: 2 vs 6 and all ten digits, linear and three-layer net.
 
-    .venv/bin/python scripts/build_default_models.py
+    .venv/bin/python -m scripts.build_default_models
 
-Each is trained by digitnet.default_model.train_default on the shipped MNIST with the
-recipe in digitnet.default_model.recipe (shuffled, Adam at lr 0.003, batch size 64,
+Each is trained by digitnet.drawing.defaults.train_default on the shipped MNIST with the
+recipe in digitnet.drawing.defaults.recipe (shuffled, Adam at lr 0.003, batch size 64,
 seed 0; the three-layer net with augmentation), on one thread as the app trains, and
 saved as a safetensors file whose header records those settings, the validation scores,
 the torch version and this script. Takes two to four minutes on two cores.
 """
 
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from digitnet.drawing.defaults import MODELS, SHIPPED_DIGITS, shipped_path, train_default  # noqa: E402
-from digitnet.files.modelfile import save_model  # noqa: E402
-from digitnet.lesson.models import KINDS  # noqa: E402
+from digitnet.drawing.defaults import MODELS, SHIPPED_DIGITS, shipped_path, train_default
+from digitnet.files.modelfile import save_model
+from digitnet.lesson.models import KINDS
 
 
 def main() -> None:
