@@ -11,7 +11,6 @@ from digitnet.errors import DigitnetError
 from digitnet.lesson.settings import Settings
 
 KEPT = "kept"  # widget key -> value, for widgets whose value outlives the page
-FLASHED = "flashed"  # place -> [(kind, text)], shown once by show_flashed
 
 
 def start() -> Lab:
@@ -48,13 +47,13 @@ def sync_url() -> None:
 
 def flash(place: str, text: str, kind: str = "warning") -> None:
     """A message for the next show_flashed(place): set in a widget's callback, shown by the page."""
-    st.session_state.setdefault(FLASHED, {}).setdefault(place, []).append((kind, text))
+    st.session_state.lab.flash(place, text, kind)
 
 
 def show_flashed(place: str, where=st) -> None:
     """The messages flashed for `place`, each shown once (the same one flashed twice, once), as
     plain text: they quote what learners typed, linked or uploaded."""
-    for kind, text in dict.fromkeys(st.session_state.get(FLASHED, {}).pop(place, [])):
+    for kind, text in dict.fromkeys(st.session_state.lab.take_messages(place)):
         getattr(where, kind)(plain(text))
 
 

@@ -64,8 +64,8 @@ def many_batches(lab, asked: int | None = None) -> None:
     stepper = lab.stepper
     asked = asked or stepper.batches_left
     done = in_training_slot(stepper.batches, asked, lab.should_stop, should_stop=lab.should_stop)
-    if done < asked:
-        flash("step", f"Stopped after {count(done, 'batch', 'batches')} of {asked:,}: another click came first. "
+    if done < asked:  # flashed through the Lab: this page run was stopped by the click
+        lab.flash("step", f"Stopped after {count(done, 'batch', 'batches')} of {asked:,}: another click came first. "
                       f"Epoch {stepper.epoch} goes on from batch {stepper.batch + 1}.", "info")
 
 

@@ -114,7 +114,7 @@ if training:
     finally:
         if current.status == "new":  # stopped while it waited for a free slot: it never began
             lab.runs.remove(current)
-            flash("train", f"{current.name} was stopped before it began, while it waited for a free slot.", "info")
+            lab.flash("train", f"{current.name} was stopped before it began, while it waited for a free slot.", "info")
 elif current is not None:
     view.draw(current)
     view.show_status(current)

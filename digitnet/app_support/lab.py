@@ -33,6 +33,15 @@ class Lab:
         self._working = threading.Lock()
         self._owner: int | None = None  # the thread that holds it
         self._stop = threading.Event()  # set when another run of a page wants the models
+        self.messages: dict[str, list[tuple[str, str]]] = {}  # place -> (kind, text), to show once
+
+    def flash(self, place: str, text: str, kind: str = "warning") -> None:
+        """A message for the page to show once at `place`. Kept here rather than in Streamlit's
+        session state: a page run that a click has stopped can no longer write to that."""
+        self.messages.setdefault(place, []).append((kind, text))
+
+    def take_messages(self, place: str) -> list[tuple[str, str]]:
+        return self.messages.pop(place, [])
 
     def start_run(self, data: Dataset) -> Run:
         """A new run with the current settings, kept in the history."""

@@ -30,12 +30,18 @@ def sure(probability: float) -> str:
     return ">99%" if probability > 0.99 else f"{probability:.0%}"  # never a "100%" that is not
 
 
-MARKDOWN = set("\\`*_[]<>#|~$@")  # what makes links, images, code, emphasis, headings, tables, maths
+MARKDOWN = set("\\`*_[]<>#|~$")  # what makes links, images, code, emphasis, headings, tables, maths
+# Markdown turns bare addresses into links even with their signs escaped: a zero-width space
+# after each of these breaks the address up, and reads the same.
+AUTOLINKS = ("://", "www.", "@")
+ZERO_WIDTH = "\u200b"
 
 
 def plain(text: str) -> str:
     """Text from a user (a link's value, a file's name, a nickname) for a place that renders
     Markdown: the signs that make links, images, emphasis, code, headings and maths are
-    escaped, and a bare address is broken up, so the text shows as the characters typed."""
+    escaped, and bare addresses broken up, so the text shows as the characters typed."""
     escaped = "".join(f"\\{char}" if char in MARKDOWN else char for char in str(text))
-    return escaped.replace("://", ":\\/\\/").replace("www.", "www\\.")
+    for start in AUTOLINKS:
+        escaped = escaped.replace(start, start[:-1] + ZERO_WIDTH + start[-1])
+    return escaped
