@@ -98,14 +98,19 @@ def baseline_section(data, result) -> None:
     st.code(f"{distance.text}\n\n\n{nearest.text}", language="python", wrap_lines=True)
 
 
-st.title("Data")
-st.markdown(
-    "The models learn from real handwritten digits: MNIST, 28x28 pixels each, every pixel a number "
-    "from 0 (black) to 1 (white). Choose which digits to tell apart; every page follows this choice."
-)
-task_picker()
-data = dataset(get_lab().settings.digits)
-samples(data)
-result = baseline(data.digits, data)
-average_digits(data, result.means)
-baseline_section(data, result)
+def main() -> None:
+    """The page, in a function: what it loads is freed when the run ends (see server.dataset)."""
+    st.title("Data")
+    st.markdown(
+        "The models learn from real handwritten digits: MNIST, 28x28 pixels each, every pixel a number "
+        "from 0 (black) to 1 (white). Choose which digits to tell apart; every page follows this choice."
+    )
+    task_picker()
+    data = dataset(get_lab().settings.digits)
+    samples(data)
+    result = baseline(data.digits, data)
+    average_digits(data, result.means)
+    baseline_section(data, result)
+
+
+main()

@@ -110,26 +110,31 @@ def pair_data():
     return dataset(digits)
 
 
-st.title("Experiments")
-st.markdown(
-    "The lesson's small experiments, each run live on the real images and models: why the loss is not the "
-    "accuracy, what the sigmoid does, how gradients add up, why shuffling matters, and what the learning rate "
-    "and the batch size change. Every number here is computed when you press the button."
-)
-task_picker()
-data = pair_data()
-seed = st.columns([1, 2])[0].number_input("Seed for every experiment", 0, MAX_SEED, 0, key="exp_seed",
-                                          help="The same seed gives the same numbers.")
-panels = st.tabs(TABS)
-with panels[0]:
-    accuracy_vs_loss(data, int(seed))
-with panels[1]:
-    sigmoid_panel()
-with panels[2]:
-    gradients_panel(data, int(seed))
-with panels[3]:
-    shuffle_panel(data, int(seed))
-with panels[4]:
-    learning_rate_panel(data, int(seed))
-with panels[5]:
-    batch_size_panel(data, int(seed))
+def main() -> None:
+    """The page, in a function: what it loads is freed when the run ends (see server.dataset)."""
+    st.title("Experiments")
+    st.markdown(
+        "The lesson's small experiments, each run live on the real images and models: why the loss is not the "
+        "accuracy, what the sigmoid does, how gradients add up, why shuffling matters, and what the learning rate "
+        "and the batch size change. Every number here is computed when you press the button."
+    )
+    task_picker()
+    data = pair_data()
+    seed = st.columns([1, 2])[0].number_input("Seed for every experiment", 0, MAX_SEED, 0, key="exp_seed",
+                                              help="The same seed gives the same numbers.")
+    panels = st.tabs(TABS)
+    with panels[0]:
+        accuracy_vs_loss(data, int(seed))
+    with panels[1]:
+        sigmoid_panel()
+    with panels[2]:
+        gradients_panel(data, int(seed))
+    with panels[3]:
+        shuffle_panel(data, int(seed))
+    with panels[4]:
+        learning_rate_panel(data, int(seed))
+    with panels[5]:
+        batch_size_panel(data, int(seed))
+
+
+main()

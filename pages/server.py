@@ -32,7 +32,11 @@ def warm_up_in_background() -> None:
 
 
 def dataset(digits):
-    """The dataset of `digits`, loaded once per process (load_dataset keeps it)."""
+    """The dataset of `digits`, loaded once per process (load_dataset keeps the last few).
+    Pages keep it in a function's local variable, never in a global of the page: a callback
+    that a page defines keeps the page's globals alive as long as the session lasts (and two
+    minutes after its tab closes), so a dataset there would stay with every session that ever
+    looked at it (tests/browser/test_memory.py)."""
     _torch()
     try:
         with st.spinner("Loading MNIST..."):

@@ -154,41 +154,46 @@ def train_on(stepper: Stepper) -> None:
     st.rerun()
 
 
-lab = get_lab()
-st.title("Step through the lesson")
-st.markdown(
-    "The six steps that train a model, one click at a time, on real mini-batches: **initialise** the "
-    "parameters, **predict** a batch, score it with the **loss**, get the **gradients**, **step** every weight "
-    "against its gradient, **repeat**. The engine's own code is beside each step, the line that did it marked."
-)
-task_picker()
-lesson_by_default(lab)
-data = dataset(lab.settings.digits)
-settings_controls(data, full=False)
-stepper = session_stepper(lab)
-blocked = False
-if stepper is not None:
-    try:
-        stepper.use_settings(lab.settings)
-    except SettingsError as exc:
-        blocked = True
-        st.warning(f"{exc}. Press Initialise for a new model with these settings, or change them back.")
-    if stepper.run.diverged:
-        blocked = True
-        flash("step", stepper.run.diverged, "error")
-elif lab.stepper is not None:
-    st.info(f"The model you were stepping learned other digits. Initialise one for {describe_digits(data.digits)}.")
-show_flashed("step")
-buttons(stepper, blocked)
-progress_line(stepper)
-text, code = st.columns(2, gap="medium")
-figures = st.container()
-with code:
-    show_code(1 if stepper is None else stepper.done)
-if stepper is None:
-    text.subheader("Step 1: initialise")
-    text.markdown("Press **Initialise** to make a model with fresh random parameters and see how it does "
-                  "before it has learned anything. Then press **Next** for each step.")
-else:
-    show_step_result(stepper, text, figures)
-    keep_training(stepper, blocked)
+def main() -> None:
+    """The page, in a function: what it loads is freed when the run ends (see server.dataset)."""
+    lab = get_lab()
+    st.title("Step through the lesson")
+    st.markdown(
+        "The six steps that train a model, one click at a time, on real mini-batches: **initialise** the "
+        "parameters, **predict** a batch, score it with the **loss**, get the **gradients**, **step** every weight "
+        "against its gradient, **repeat**. The engine's own code is beside each step, the line that did it marked."
+    )
+    task_picker()
+    lesson_by_default(lab)
+    data = dataset(lab.settings.digits)
+    settings_controls(data, full=False)
+    stepper = session_stepper(lab)
+    blocked = False
+    if stepper is not None:
+        try:
+            stepper.use_settings(lab.settings)
+        except SettingsError as exc:
+            blocked = True
+            st.warning(f"{exc}. Press Initialise for a new model with these settings, or change them back.")
+        if stepper.run.diverged:
+            blocked = True
+            flash("step", stepper.run.diverged, "error")
+    elif lab.stepper is not None:
+        st.info(f"The model you were stepping learned other digits. Initialise one for {describe_digits(data.digits)}.")
+    show_flashed("step")
+    buttons(stepper, blocked)
+    progress_line(stepper)
+    text, code = st.columns(2, gap="medium")
+    figures = st.container()
+    with code:
+        show_code(1 if stepper is None else stepper.done)
+    if stepper is None:
+        text.subheader("Step 1: initialise")
+        text.markdown("Press **Initialise** to make a model with fresh random parameters and see how it does "
+                      "before it has learned anything. Then press **Next** for each step.")
+    else:
+        show_step_result(stepper, text, figures)
+        keep_training(stepper, blocked)
+
+
+main()

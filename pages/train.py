@@ -88,40 +88,45 @@ def model_files(lab, run) -> None:
     show_flashed("upload", load)
 
 
-lab = get_lab()
-training = st.session_state.get("train_button") is True
-st.title("Train")
-st.markdown(
-    "Pick a model and how it learns, then train it: each epoch runs every training image "
-    "through the six steps once, and the curves grow as the epochs finish. Stop whenever you "
-    "like; the model keeps what it learned so far."
-)
-task_picker()
-data = dataset(lab.settings.digits)
-settings_controls(data, disabled=training)
-buttons = st.container(horizontal=True)
-buttons.button("Train", type="primary", key="train_button", icon=":material/play_arrow:", disabled=training)
-stop = buttons.empty()
-view = RunView()
-current = lab.runs[-1] if lab.runs else None
-show_flashed("train")
-if training:
-    current = lab.start_run(data)
-    stop.button("Stop training", key="stop_training", icon=":material/stop_circle:")
-    try:
-        with lab.working():
-            train_live(current, view)
-    finally:
-        if current.status == "new":  # stopped while it waited for a free slot: it never began
-            lab.runs.remove(current)
-            lab.flash("train", f"{current.name} was stopped before it began, while it waited for a free slot.", "info")
-elif current is not None:
-    view.draw(current)
-    view.show_status(current)
-else:
-    view.draw_empty()
-history_section(lab)
-st.subheader("Model files")
-st.caption("Runs live in this browser tab: a reload or a closed tab loses them. Download a model to keep it, "
-           "and load it again here.")
-model_files(lab, lab.latest())
+def main() -> None:
+    """The page, in a function: what it loads is freed when the run ends (see server.dataset)."""
+    lab = get_lab()
+    training = st.session_state.get("train_button") is True
+    st.title("Train")
+    st.markdown(
+        "Pick a model and how it learns, then train it: each epoch runs every training image "
+        "through the six steps once, and the curves grow as the epochs finish. Stop whenever you "
+        "like; the model keeps what it learned so far."
+    )
+    task_picker()
+    data = dataset(lab.settings.digits)
+    settings_controls(data, disabled=training)
+    buttons = st.container(horizontal=True)
+    buttons.button("Train", type="primary", key="train_button", icon=":material/play_arrow:", disabled=training)
+    stop = buttons.empty()
+    view = RunView()
+    current = lab.runs[-1] if lab.runs else None
+    show_flashed("train")
+    if training:
+        current = lab.start_run(data)
+        stop.button("Stop training", key="stop_training", icon=":material/stop_circle:")
+        try:
+            with lab.working():
+                train_live(current, view)
+        finally:
+            if current.status == "new":  # stopped while it waited for a free slot: it never began
+                lab.runs.remove(current)
+                lab.flash("train", f"{current.name} was stopped before it began: it waited for a free slot.", "info")
+    elif current is not None:
+        view.draw(current)
+        view.show_status(current)
+    else:
+        view.draw_empty()
+    history_section(lab)
+    st.subheader("Model files")
+    st.caption("Runs live in this browser tab: a reload or a closed tab loses them. Download a model to keep it, "
+               "and load it again here.")
+    model_files(lab, lab.latest())
+
+
+main()

@@ -142,3 +142,15 @@ def test_divergence_is_reported(capsys):
     assert summary["done"] is False and summary["accuracy"] is None
     assert "smaller learning rate" in summary["error"]
     assert "digitnet: Training diverged" in captured.err
+
+
+def test_predict_with_the_largest_model_the_app_makes(tmp_path, images):
+    from digitnet.files.modelfile import save_model
+    from digitnet.lesson.models import build_model
+    from digitnet.lesson.settings import Settings
+
+    settings = Settings(hidden=(1024,), seed=0).checked()
+    path = save_model(tmp_path / "big.safetensors", build_model("mlp", 1, settings.hidden), settings, {})
+    result = digitnet("predict", "--model", path, images / "six.png", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json_lines(result.stdout)[0]["digit"] in (2, 6)

@@ -38,16 +38,22 @@ def outcome(run) -> Outcome | None:
 def learned_nothing(run) -> str | None:
     """Why the run learned nothing, when it gives (nearly) every validation image one answer."""
     found = answers(run.model, run.data)
-    shares = found.predicted.bincount(minlength=len(run.data.class_digits)).float() / len(found.predicted)
-    if shares.max().item() < ONE_ANSWER:
+    label = int(found.predicted.bincount(minlength=len(run.data.class_digits)).argmax())
+    if (found.predicted == label).float().mean().item() < ONE_ANSWER:
         return None
-    digit = run.data.class_digits[int(shares.argmax())]
-    right = (found.actual == int(shares.argmax())).float().mean().item()
+    digit = run.data.class_digits[label]
+    right = (found.actual == label).float().mean().item()
     s = run.settings
+    why = []
+    if run.data.binary and s.loss == "mnist":
+        size = found.outputs.abs().median().item()
+        why.append(f"Its outputs sit far from 0 (typically {size:.3g} away), where the sigmoid is flat: "
+                   "mnist_loss gives gradients of almost nothing there, so the steps no longer move it.")
+    if not s.shuffle:
+        why.append("Unshuffled, every batch holds one digit and pulls every answer towards that digit.")
     return (
         f"{plain(run.name)} learned nothing: it answers {digit} for almost every image, which is right for "
         f"{right:.2%} of the validation images, the share of {digit}s among them (accuracy "
-        f"{run.history[-1].accuracy:.4f}). Its steps moved it to where every output is on one side and the "
-        f"gradients give it nothing more to follow. Try a smaller learning rate than {s.lr:g}"
-        f"{', shuffling' if not s.shuffle else ''}, or the recommended settings."
-    )
+        f"{run.history[-1].accuracy:.4f}). {' '.join(why)} Try a smaller learning rate than {s.lr:g}"
+        f"{', shuffling' if not s.shuffle else ''}, more epochs, or the recommended settings."
+    ).replace(".  ", ". ")

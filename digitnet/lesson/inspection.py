@@ -71,6 +71,7 @@ class Answers:
     actual: torch.Tensor  # (n,) int64
     predicted: torch.Tensor  # (n,) int64
     probabilities: torch.Tensor  # (n, classes)
+    outputs: torch.Tensor  # (n, outputs): the model's raw outputs
 
     @property
     def confidence(self) -> torch.Tensor:
@@ -93,7 +94,7 @@ class Answers:
 @torch.no_grad()
 def answers(model, data: Dataset) -> Answers:
     outputs = model(data.valid_x)
-    return Answers(true_labels(data.valid_y), predicted_labels(outputs), probabilities(outputs))
+    return Answers(true_labels(data.valid_y), predicted_labels(outputs), probabilities(outputs), outputs)
 
 
 def confusion_matrix(actual: torch.Tensor, predicted: torch.Tensor, n_classes: int) -> torch.Tensor:

@@ -1,8 +1,12 @@
 """Training in a real browser: the curves update live, never blank, and the stop control works."""
 
+import os
+
 import pytest
 
+from harness.browser import local_page
 from harness.live_chart import FAST_EPOCHS, SAMPLE_JS, sample_training
+from harness.server import start_app, stop_app
 
 pytestmark = pytest.mark.browser
 
@@ -30,3 +34,25 @@ def test_the_stop_control_ends_training_and_keeps_the_model(page, app_url):
     page.locator(".st-key-stop_training button").wait_for(state="detached")
     assert page.locator('.st-key-live_loss [data-testid="stVegaLiteChart"]').count() == 1
     page.get_by_text("Download run 1").wait_for()  # the stopped model can be saved
+
+
+def test_stop_while_waiting_for_a_slot_says_so_and_leaves_no_empty_run(browser, tmp_path):
+    """One training slot: a second learner waits; stopping then leaves no run behind."""
+    process, url = start_app(tmp_path / "streamlit.log", env={**os.environ, "DIGITNET_TRAINING_SLOTS": "1"})
+    try:
+        with local_page(browser) as first, local_page(browser) as second:
+            first.goto(f"{url}/train?model=linear&bs=1&epochs=20")  # tens of seconds in the only slot
+            first.locator(".st-key-train_button button").click()
+            first.get_by_text("Training run 1").wait_for()
+            second.goto(f"{url}/train?model=linear")
+            second.locator(".st-key-train_button button").click()
+            second.get_by_text("Waiting for a free slot").wait_for()
+            second.locator(".st-key-stop_training button").click()
+            second.get_by_text("run 1 was stopped before it began").wait_for()
+            assert second.get_by_text("Every run of this session is kept here").count() == 1  # no run in history
+            first.locator(".st-key-stop_training button").click()
+            first.get_by_text("was stopped after").wait_for()
+            second.locator(".st-key-train_button button").click()
+            second.get_by_text("run 1: validation accuracy").wait_for(timeout=60_000)  # still its first run
+    finally:
+        stop_app(process)

@@ -2,17 +2,19 @@ import json
 import math
 import os
 import struct
+import tomllib
+from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import save as save_tensors
 
-from digitnet.errors import ModelFileError
+from digitnet.errors import ModelFileError, SettingsError
 from digitnet.files.modelfile import MAX_BYTES, load_model, model_bytes, read_model_file, save_model
 from digitnet.lesson.dataset import load_dataset
 from digitnet.lesson.learner import Run
 from digitnet.lesson.models import build_model
-from digitnet.lesson.settings import Settings
+from digitnet.lesson.settings import MAX_PARAMETERS, Settings, parameter_count
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +208,26 @@ def test_file_errors_name_the_file(tmp_path):
     path.write_text("not a model")
     with pytest.raises(ModelFileError, match="notes.safetensors: "):
         read_model_file(path)
+
+
+# The largest nets the settings allow: a first layer of 1024, or four layers of 512 for ten digits.
+LARGEST = [Settings(hidden=(1024,), seed=0), Settings(digits="all", hidden=(512,) * 4, seed=0)]
+
+
+@pytest.mark.parametrize("settings", LARGEST, ids=["1024", "512x4-ten"])
+def test_the_largest_allowed_models_load_back_within_the_upload_limit(settings, tmp_path):
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
+    settings = settings.checked()
+    assert parameter_count(settings.model, settings.hidden, len(settings.digits)) <= MAX_PARAMETERS
+    model = build_model(settings.model, 1 if len(settings.digits) == 2 else 10, settings.hidden)
+    data = model_bytes(model, settings, {"accuracy": 0.5})
+    assert len(data) <= MAX_BYTES <= config["server"]["maxUploadSize"] * 1024 * 1024
+    loaded = load_model(data)
+    assert all(torch.equal(p, dict(loaded.model.named_parameters())[name]) for name, p in model.named_parameters())
+    path = save_model(tmp_path / "big.safetensors", model, settings, {})
+    assert read_model_file(path).settings == settings
+
+
+def test_a_net_too_large_to_load_back_is_refused_before_it_is_made():
+    with pytest.raises(SettingsError, match="at most 1,200,000"):
+        Settings(hidden=(1024,) * 4).checked()

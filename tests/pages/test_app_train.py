@@ -148,3 +148,34 @@ def test_sliders_at_their_extremes_train_and_the_session_keeps_working():
     second = at.session_state.lab.runs[-1]
     assert second.settings.bs == 1 and second.status in ("done", "diverged")
     assert "run 2" in texts(at.success) + texts(at.error)
+
+
+def test_an_uploaded_model_of_other_digits_says_the_task_changed_and_joins_the_history():
+    data = load_dataset((3, 8))
+    from digitnet.lesson.learner import Run
+    from digitnet.lesson.settings import Settings
+
+    run = Run(Settings(model="linear", digits=(3, 8), epochs=1, seed=0), data)
+    list(run.fit())
+    at = train_page()
+    at.file_uploader(key="model_upload").set_value(
+        ("three-eight.safetensors", model_bytes(run.model, run.settings, run.metrics()), "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    assert at.session_state.lab.settings.digits == (3, 8)
+    assert "tells 3 vs 8, so every page now does too (it was 2 vs 6)" in texts(at.info)
+    history = next(d.value for d in at.dataframe if "run" in d.value.columns)
+    assert list(history["run"]) == ["three-eight.safetensors (uploaded)"]
+    assert history["accuracy"][0] == pytest.approx(run.history[-1].accuracy)
+
+
+def test_the_page_says_runs_live_in_this_tab():
+    assert "a reload or a closed tab loses them" in texts(train_page().caption)
+
+
+def test_the_lessons_settings_with_a_huge_rate_say_the_model_learned_nothing():
+    at = train_page({"model": "linear", "lr": "10.0", "bs": "256", "loss": "mnist", "opt": "sgd", "shuffle": "0",
+                     "epochs": "3", "seed": "0"})
+    at.button(key="train_button").click().run()
+    assert not at.exception and not at.success
+    assert "learned nothing: it answers 2 for almost every image" in texts(at.warning)
