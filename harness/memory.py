@@ -1,10 +1,9 @@
 """A visitor who opens the Data page for one digit pair after another: the server's memory as it goes."""
 
-import asyncio
 import itertools
 from pathlib import Path
 
-from .client import Session
+from .client import Session, in_own_thread
 
 PAIRS = list(itertools.permutations(range(10), 2))  # 90 ordered pairs: "3-5" and "5-3" are different tasks
 
@@ -31,7 +30,7 @@ def open_pairs(url: str, pid: int, pairs, report=None) -> list[float]:
     """Open each pair's Data page in turn; the server's memory after each. `report(i, mb)` hears of each."""
     found = []
     for number, pair in enumerate(pairs, 1):
-        problems = asyncio.run(open_pair(url, pair))
+        problems = in_own_thread(open_pair(url, pair))
         if problems:
             raise RuntimeError(f"the Data page of {pair} showed problems: {problems}")
         found.append(resident_mb(pid))

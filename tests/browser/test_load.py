@@ -8,10 +8,10 @@ sessions and prints timings.
 
 import asyncio
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from harness.client import in_own_thread
 from harness.load import WAITING, run_class
 from harness.server import server_tracebacks, start_app, stop_app
 
@@ -26,13 +26,6 @@ def small_server(tmp_path_factory):
     process, url = start_app(log, env={**os.environ, "DIGITNET_TRAINING_SLOTS": str(SLOTS)})
     yield url, log
     stop_app(process)
-
-
-def in_own_thread(coroutine):
-    """asyncio.run in a thread of its own: once a browser test has run, Playwright's sync API
-    keeps an event loop running in this one."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_six_learners_training_at_once_all_finish_and_each_sees_only_their_own_run(small_server):
