@@ -179,3 +179,9 @@ def test_the_lessons_settings_with_a_huge_rate_say_the_model_learned_nothing():
     at.button(key="train_button").click().run()
     assert not at.exception and not at.success
     assert "learned nothing: it answers 2 for almost every image" in texts(at.warning)
+
+
+def test_a_huge_link_value_is_quoted_short():
+    at = train_page({"model": "x" * 100_000})
+    [warning] = at.warning
+    assert "ignored model=" in warning.value and len(warning.value) < 200
