@@ -182,6 +182,8 @@ def test_the_lessons_settings_with_a_huge_rate_say_the_model_learned_nothing():
 
 
 def test_a_huge_link_value_is_quoted_short():
-    at = train_page({"model": "x" * 100_000})
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"model": "x" * 100_000})
+    at.run()
     [warning] = at.warning
     assert "ignored model=" in warning.value and len(warning.value) < 200
