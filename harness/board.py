@@ -1,0 +1,87 @@
+"""The class board filled and timed, for tests and benchmarks: made-up finished runs, one app
+process whose sessions all finish at the same moment (`python -m harness.board class ...`,
+run several at once for several replicas), and the board's write and read times.
+"""
+
+import argparse
+import json
+import statistics
+import threading
+import time
+
+from digitnet.app_support.board import Board, Learner, RunRecord
+from digitnet.app_support.outbox import Outbox
+from digitnet.lesson.settings import BATCH_SIZES, LEARNING_RATES, Settings
+
+
+def made_up(run_id: str, i: int, finished: float | None = None, nickname: str = "") -> RunRecord:
+    """Run i of a made-up class: the offered learning rates, batch sizes and both models in turn."""
+    epochs = 1 + i % 5
+    settings = Settings(model=("linear", "mlp")[i % 2], lr=LEARNING_RATES[i % len(LEARNING_RATES)],
+                        bs=BATCH_SIZES[i // len(LEARNING_RATES) % len(BATCH_SIZES)], epochs=epochs, seed=i).checked()
+    accuracies = tuple(0.99 - 0.4 / (epoch + 1) - 0.001 * (i % 37) for epoch in range(1, epochs + 1))
+    return RunRecord(run_id, settings, accuracies[-1], accuracies, "done", nickname,
+                     time.time() if finished is None else finished)
+
+
+def fill(board: Board, first: int, n: int, learners: int = 30) -> list[float]:
+    """Record runs first..first+n-1 one at a time, as app processes do, from `learners`
+    learners (some with nicknames); the seconds each write took."""
+    people = [Learner(nickname=f"nick {k}" if k % 3 == 0 else "") for k in range(learners)]
+    seconds = []
+    for i in range(first, first + n):
+        person = people[i % learners]
+        start = time.perf_counter()
+        board.record(made_up(f"made-up-{i}", i, nickname=person.nickname), person)
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def read_times(board: Board, repeats: int = 20) -> dict:
+    """Median seconds of the Class page's queries: a snapshot of the round (and its run count),
+    and the version its watch polls every second."""
+    snapshots, polls = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        runs = len(board.snapshot().runs)
+        snapshots.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        board.version()
+        polls.append(time.perf_counter() - start)
+    return {"runs": runs, "snapshot": statistics.median(snapshots), "poll": statistics.median(polls)}
+
+
+def finish_at_once(url: str, prefix: str, sessions: int, at: float, sends: int = 2) -> dict:
+    """One app process: `sessions` learners whose runs all finish at time `at` (time.time()),
+    each record handed to the process's outbox `sends` times (a retry), as the Train page does."""
+    outbox = Outbox(Board(url))
+    learners = [Learner() for _ in range(sessions)]
+
+    def session(k: int) -> None:
+        record = made_up(f"{prefix}-{k}", k, finished=at)
+        time.sleep(max(0.0, at - time.time()))
+        for _ in range(sends):
+            outbox.send(record, learners[k])
+
+    threads = [threading.Thread(target=session, args=(k,)) for k in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    emptied = outbox.wait_until_empty(120)
+    return {"emptied": emptied, "written": outbox.written, "given_up": outbox.given_up}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["class"])
+    parser.add_argument("url")
+    parser.add_argument("--prefix", required=True, help="run ids are PREFIX-0, PREFIX-1, ...")
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--at", type=float, required=True, help="when every run finishes, as time.time()")
+    args = parser.parse_args()
+    print(json.dumps(finish_at_once(args.url, args.prefix, args.sessions, args.at)))
+
+
+if __name__ == "__main__":
+    main()
