@@ -10,7 +10,7 @@ from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.settings import distinguishing_labels
 from pages.controls import settings_controls, task_picker
 from pages.live_run import RunView, train_live
-from pages.server import dataset
+from pages.server import dataset, record_run
 from pages.session import change_settings, flash, get_lab, keep, kept, remembered, show_flashed
 
 COMPARED = 4  # runs overlaid at first: the newest
@@ -112,6 +112,7 @@ if training:
         with lab.working():
             train_live(current, view)
     finally:
+        record_run(lab, current)
         if current.status == "new":  # stopped while it waited for a free slot: it never began
             lab.runs.remove(current)
             flash("train", f"{current.name} was stopped before it began, while it waited for a free slot.", "info")
