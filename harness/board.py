@@ -1,10 +1,12 @@
 """The class board filled and timed, for tests and benchmarks: made-up finished runs, one app
 process whose sessions all finish at the same moment (`python -m harness.board class ...`,
-run several at once for several replicas), and the board's write and read times.
+run several at once for several replicas), the board's write and read times, and, in a real
+browser, how soon a run finished in one session shows on another's Class page.
 """
 
 import argparse
 import json
+import re
 import statistics
 import threading
 import time
@@ -49,6 +51,35 @@ def read_times(board: Board, repeats: int = 20) -> dict:
         board.version()
         polls.append(time.perf_counter() - start)
     return {"runs": runs, "snapshot": statistics.median(snapshots), "poll": statistics.median(polls)}
+
+
+COUNT = re.compile(r"Runs in this class: (\d+)")
+
+
+def shown_count(page) -> int:
+    """The count a Class page shows now (Playwright page)."""
+    line = page.get_by_text(COUNT)
+    line.wait_for()
+    return int(COUNT.search(line.inner_text()).group(1))
+
+
+def seen_after(browser, url: str, board: Board, queries: list[str], watcher, timeout: float = 120) -> list[float]:
+    """Train each /train?query in a browser session of its own, one after the other, while
+    `watcher` (a page on /class) looks on: for each run, the seconds from the moment it finished
+    (the time the app recorded with it, on this machine's clock) to the watcher's count going up."""
+    from .browser import local_page
+
+    seconds = []
+    for query in queries:
+        before = shown_count(watcher)
+        with local_page(browser) as learner:
+            learner.goto(f"{url}/train?{query}")
+            learner.locator(".st-key-train_button button").click()
+            watcher.get_by_text(f"Runs in this class: {before + 1}", exact=True).wait_for(timeout=timeout * 1000)
+            seen = time.time()
+            seconds.append(seen - max(run.finished for run in board.snapshot().runs))
+            learner.get_by_text("run 1: validation accuracy").wait_for(timeout=timeout * 1000)
+    return seconds
 
 
 def finish_at_once(url: str, prefix: str, sessions: int, at: float, sends: int = 2) -> dict:
