@@ -10,6 +10,7 @@ import re
 import statistics
 import threading
 import time
+from collections import Counter
 
 from digitnet.app_support.board import Board, Learner, RunRecord
 from digitnet.app_support.outbox import Outbox
@@ -80,6 +81,50 @@ def seen_after(browser, url: str, board: Board, queries: list[str], watcher, tim
             seconds.append(seen - max(run.finished for run in board.snapshot().runs))
             learner.get_by_text("run 1: validation accuracy").wait_for(timeout=timeout * 1000)
     return seconds
+
+
+def class_page_seconds(app_url: str, repeats: int = 5) -> float:
+    """Median seconds for a new session to open the Class page over its websocket, until drawn."""
+    import asyncio
+
+    from .client import Session
+
+    async def once() -> float:
+        session, start = Session(app_url, timeout=60), time.perf_counter()
+        try:
+            reply = await session.open("class")
+        finally:
+            await session.close()
+        assert any(COUNT.match(text) for text in reply.markdown()), "the Class page shows no count"
+        return time.perf_counter() - start
+
+    return statistics.median(asyncio.run(once()) for _ in range(repeats))
+
+
+def recorded_since(board: Board, seeds: list[int], since: float) -> tuple[list[int], list[int]]:
+    """The seeds of the runs that trained (one per run) that are not on the board since `since`
+    (time.time()), and the board's seeds since then that are one too many."""
+    recorded = Counter(run.seed for run in board.snapshot().runs if run.finished >= since)
+    expected = Counter(seeds)
+    return sorted((expected - recorded).elements()), sorted((recorded - expected).elements())
+
+
+def load_test_figures(database_url: str, app_url: str, seeds: list[int], since: float,
+                      sizes=(300, 3000)) -> dict:
+    """After a load test: its runs on the board since `since`, each once (the seeds of the runs
+    that trained), then the board filled with made-up runs to each of `sizes`, timed: its query
+    and the Class page. The seeds missing and twice, and lines to print."""
+    board = Board(database_url)
+    missing, twice = recorded_since(board, seeds, since)
+    kind = database_url.split(":")[0]
+    lines = [f"class board ({kind}): {len(seeds)} runs trained; not recorded: {missing}, recorded twice: {twice}"]
+    for size in sizes:
+        fill(board, len(board.snapshot().runs), size - len(board.snapshot().runs))
+        times = read_times(board)
+        lines.append(f"class board with {times['runs']:,} runs: query {times['snapshot'] * 1000:.1f} ms, "
+                     f"poll {times['poll'] * 1000:.2f} ms; Class page {class_page_seconds(app_url):.2f} s")
+    board.close()
+    return {"missing": missing, "twice": twice, "lines": lines}
 
 
 def finish_at_once(url: str, prefix: str, sessions: int, at: float, sends: int = 2) -> dict:
