@@ -109,7 +109,7 @@ def board_spec(height: int = 420) -> dict:
             "x": {"field": "lr", "type": "quantitative", "scale": {"type": "log", "padding": 16},
                   "title": "learning rate (log scale)"},
             "y": {"field": "accuracy", "type": "quantitative", "scale": {"zero": False, "padding": 16},
-                  "title": "final validation accuracy"},
+                  "axis": {"format": ".3f"}, "title": "final validation accuracy"},
             "color": {"field": "model", "type": "nominal", "title": "model", "legend": {"orient": "bottom"}},
             "shape": {"field": "bs", "type": "ordinal", "title": "batch size", "legend": {"orient": "bottom"}},
             "size": {"field": "mine", "type": "quantitative", "scale": {"domain": [0, 1], "range": [60, 260]},
