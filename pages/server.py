@@ -76,7 +76,7 @@ def in_training_slot(work, *args, should_stop=lambda: False):
         slots.release(ticket)
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)  # a spinner would name the URL, which may hold a password
 def _class_board(url: str) -> Outbox:
     return Outbox(Board(url))
 
