@@ -31,7 +31,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 # System packages the suite needs, installed with apt when missing and the user is root:
 # Debian's Chromium for the real-browser tests (Playwright's own browser download does not
-# work offline) and iproute2, whose `ip` brings up loopback in scripts/offline.
+# work offline), iproute2, whose `ip` brings up loopback in scripts/offline, and PostgreSQL,
+# which the class board's tests start as a throwaway cluster (harness/postgres.py).
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then apt-get install -y $(1) || { apt-get update && apt-get install -y $(1); }; \
   else echo "$(2)"; exit 1; fi
 
@@ -40,3 +41,5 @@ system:
 	  sudo apt-get install -y chromium (or set CHROMIUM=/path/to/chromium)); }
 	@PATH="$$PATH:/usr/sbin:/sbin" command -v ip >/dev/null || \
 	  { $(call APT_INSTALL,iproute2,The suite runs with networking denied and needs ip: sudo apt-get install -y iproute2); }
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || \
+	  { $(call APT_INSTALL,postgresql,The class board is tested on PostgreSQL: sudo apt-get install -y postgresql); }

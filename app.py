@@ -21,6 +21,7 @@ pages = [
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
     st.Page("pages/step.py", title="Step through", icon=":material/footprint:"),
     st.Page("pages/experiments.py", title="Experiments", icon=":material/science:"),
+    st.Page("pages/class.py", title="Class", icon=":material/groups:"),
 ]
 navigation = st.navigation(pages)
 if linked := [page for page in pages if linked_page and page.url_path == linked_page]:

@@ -17,7 +17,10 @@ and memory: peak RSS while they ran, RSS with every session idle afterwards.
 --no-queue repeats the class on a second server with DIGITNET_TRAINING_SLOTS set to the
 number of sessions: every training computes at once. --ramp measures memory per extra
 session on a third server, with 0, 10, 20 and 30 sessions open, idle after their runs.
---env passes a variable to the servers (STREAMLIT_RUNNER_POST_SCRIPT_GC=false, say).
+--env passes a variable to the servers (STREAMLIT_RUNNER_POST_SCRIPT_GC=false, say). Each server
+records its runs on a class board of its own (a new SQLite file, or --env DIGITNET_DATABASE_URL=...):
+the class's runs must all be there, once each; then the board is filled with made-up runs to
+300 and 3,000 and its query and the Class page are timed (harness/board.py).
 Every server is stopped by its PID at the end, whatever happens; the whole run is bounded
 by --timeout. The load generator runs on the same cores as the server: its CPU time is printed.
 """
@@ -34,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from harness.board import load_test_figures
 from harness.client import Session
 from harness.load import SEED_BASE, Student, run_class
 from harness.server import server_tracebacks, start_app, stop_app
@@ -102,10 +106,16 @@ class PeakMemory:
         self._thread.join()
 
 
+def board_url(name: str, extra_env: dict | None = None) -> str:
+    """The class board the servers record on: a new SQLite file, unless one is named."""
+    return ({**os.environ, **(extra_env or {})}.get("DIGITNET_DATABASE_URL")
+            or f"sqlite:////tmp/digitnet-load-{name}-{os.getpid()}.sqlite3")
+
+
 @contextmanager
 def server(name: str, slots: int | None = None, extra_env: dict | None = None):
     """The app on a free port (DIGITNET_TRAINING_SLOTS=slots when given), stopped by its PID."""
-    env = {**os.environ, **(extra_env or {})}
+    env = {"DIGITNET_DATABASE_URL": board_url(name), **os.environ, **(extra_env or {})}
     if slots is not None:
         env["DIGITNET_TRAINING_SLOTS"] = str(slots)
     log = Path(f"/tmp/digitnet-load-{name}.log")
@@ -153,6 +163,7 @@ def warm_up(url: str, timeout: float) -> None:
 
 def classroom(name: str, n: int, epochs: int, slots: int | None, deadline: float, extra_env: dict) -> dict:
     with server(name, slots, extra_env) as (process, url, log):
+        started = time.time()
         warm_up(url, deadline - time.monotonic())
         before = cpu_seconds(process.pid)
         reference = alone(url, epochs, deadline - time.monotonic())
@@ -172,6 +183,8 @@ def classroom(name: str, n: int, epochs: int, slots: int | None, deadline: float
         with PeakMemory(process.pid) as peak:
             students = asyncio.run(asyncio.wait_for(whole_class(), deadline - time.monotonic()))
         figures["server_cpu"] = cpu_seconds(process.pid) - server_cpu
+        seeds = [1, 1] + [s.seed for s in students if s.train_seconds is not None]  # the warm-up, alone, the class
+        figures["board"] = load_test_figures(board_url(name, extra_env), url, seeds, started)
         figures.update(summary(students))
         figures.update(
             alone_seconds=reference.train_seconds, alone_ok=reference.finished(), idle_before=idle_before,
@@ -218,6 +231,7 @@ def report(title: str, f: dict) -> None:
     print(f"server RSS: {f['idle_before']:.0f} MB after the warm-up, peak {f['peak_rss']:.0f} MB sampled "
           f"(VmHWM {f['hwm']:.0f} MB), {f['idle_after']:.0f} MB with all {f['sessions']} sessions idle after; "
           f"{(f['idle_after'] - f['idle_before']) / f['sessions']:.2f} MB per session")
+    print("\n".join(f["board"]["lines"]))
     print(f"server CPU: {f['server_cpu']:.1f} s for the class, {f['server_cpu'] / f['sessions']:.2f} s per session "
           f"(one session alone: {f['alone_cpu']:.2f} s); load generator (this process, same cores): "
           f"{f['client_cpu']:.1f} s")
@@ -248,7 +262,8 @@ def main() -> None:
         print("\n== memory per extra session (idle after its run)")
         print("sessions open -> server RSS: " + ", ".join(f"{n}: {mb:.0f} MB" for n, mb in points))
         print(f"least-squares slope: {slope:.2f} MB per session")
-    failed = [name for name, f in results.items() if f["finished"] < f["sessions"] or f["leaks"] or f["problems"]]
+    failed = [name for name, f in results.items() if f["finished"] < f["sessions"] or f["leaks"] or f["problems"]
+              or f["board"]["missing"] or f["board"]["twice"]]
     if failed:
         sys.exit(f"\nFAILED: {', '.join(failed)}")
 

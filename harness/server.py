@@ -18,10 +18,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app(log_path: Path, env: dict | None = None, port: int | None = None):
-    """Start `streamlit run app.py` on 127.0.0.1; returns (process, url) once it answers."""
+def start_app(log_path: Path, env: dict | None = None, port: int | None = None, prefix: tuple = ()):
+    """Start `streamlit run app.py` on 127.0.0.1; returns (process, url) once it answers. `prefix`
+    is a command that execs the rest (the process keeps its PID), such as a namespace's."""
     port = port or free_port()
-    command = [
+    command = [*prefix,
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]

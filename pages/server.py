@@ -1,11 +1,15 @@
 """What the pages share across every session of this server process: the datasets, the
-queue for the cores, and the warm-up before the first click."""
+queue for the cores, the warm-up before the first click, and the way to the class board."""
 
+import logging
 import os
 import threading
+import time
 
 import streamlit as st
 
+from digitnet.app_support.board import Board, BoardUnavailable, RunRecord, database_url
+from digitnet.app_support.outbox import Outbox
 from digitnet.app_support.training_queue import Slots
 from digitnet.app_support.warmup import set_up_torch, warm_up
 from digitnet.errors import DigitnetError
@@ -74,3 +78,25 @@ def in_training_slot(work, *args, should_stop=lambda: False):
         return work(*args)
     finally:
         slots.release(ticket)
+
+
+@st.cache_resource(show_spinner=False)  # a spinner would name the URL, which may hold a password
+def _class_board(url: str) -> Outbox:
+    return Outbox(Board(url))
+
+
+def class_board() -> Outbox:
+    """The class board of DIGITNET_DATABASE_URL (outbox.board) and this process's runs on their
+    way to it; BoardUnavailable when the URL is unusable."""
+    return _class_board(database_url(os.environ))
+
+
+def record_run(lab, run) -> None:
+    """Send a run that finished, or was stopped after at least one epoch, to the class board.
+    It never waits for the database and never fails because of it."""
+    record = RunRecord.of(run, lab.learner.nickname, time.time())
+    if record is not None:
+        try:
+            class_board().send(record, lab.learner)
+        except BoardUnavailable as exc:
+            logging.getLogger(__name__).error("run %s not recorded: %s", run.id, exc)

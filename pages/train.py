@@ -10,7 +10,7 @@ from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.settings import distinguishing_labels
 from pages.controls import settings_controls, task_picker
 from pages.live_run import RunView, train_live
-from pages.server import dataset
+from pages.server import dataset, record_run
 from pages.session import change_settings, flash, get_lab, keep, kept, remembered, show_flashed
 
 COMPARED = 4  # runs overlaid at first: the newest
@@ -114,6 +114,7 @@ def main() -> None:
             with lab.working():
                 train_live(current, view)
         finally:
+            record_run(lab, current)
             if current.status == "new":  # stopped while it waited for a free slot: it never began
                 lab.runs.remove(current)
                 lab.flash("train", f"{current.name} was stopped before it began: it waited for a free slot.", "info")

@@ -1,8 +1,11 @@
-"""Training curves as Vega-Lite: rows of data and chart specs that stay fixed during a run.
+"""Charts as Vega-Lite: rows of data and chart specs that stay fixed while the data grows.
 
 The app redraws a curve many times a second while training. A chart whose spec stays the
 same while only its rows change is updated in place by the browser, so it never blanks.
+The class board's chart is built the same way.
 """
+
+from ..lesson.settings import MODEL_NAMES
 
 MAX_BATCH_POINTS = 400  # per-batch losses are averaged down to this many points
 COLOURS = {"batch": "#aab4c3", "train": "#1f77b4", "valid": "#e4572e"}
@@ -83,3 +86,45 @@ def overlay_spec(metric: str, height: int = 360) -> dict:
     axes = _axes(OVERLAY_METRICS[metric])
     axes["color"]["legend"] = {"orient": "bottom", "columns": 1, "labelLimit": 600}
     return {"height": height, "mark": {"type": "line", "point": True, "strokeWidth": 2.5}, "encoding": axes}
+
+
+def board_rows(runs, mine: int | None) -> list[dict]:
+    """One point per run of the class board (board.BoardRun); `mine` is this learner's number."""
+    return [
+        {"who": run.name, "lr": run.lr, "accuracy": run.accuracy, "model": MODEL_NAMES[run.model], "bs": run.bs,
+         "epochs": run.epochs, "digits": run.digits, "settings": run.described, "seed": run.seed,
+         "mine": int(run.learner == mine)}
+        for run in runs
+    ]
+
+
+def board_spec(height: int = 420) -> dict:
+    """Final validation accuracy against learning rate (log scale): colour by model, shape by
+    batch size, the learner's own runs larger and outlined, drawn on top."""
+    mine = "datum.mine == 1"
+    return {
+        "height": height,
+        "mark": {"type": "point", "filled": True, "opacity": 0.85},
+        "encoding": {
+            "x": {"field": "lr", "type": "quantitative", "scale": {"type": "log", "padding": 16},
+                  "title": "learning rate (log scale)"},
+            "y": {"field": "accuracy", "type": "quantitative", "scale": {"zero": False, "padding": 16},
+                  "axis": {"format": ".3f"}, "title": "final validation accuracy"},
+            "color": {"field": "model", "type": "nominal", "title": "model", "legend": {"orient": "bottom"}},
+            "shape": {"field": "bs", "type": "ordinal", "title": "batch size", "legend": {"orient": "bottom"}},
+            "size": {"field": "mine", "type": "quantitative", "scale": {"domain": [0, 1], "range": [60, 260]},
+                     "legend": None},
+            "stroke": {"condition": {"test": mine, "value": "#111111"}, "value": None},
+            "strokeWidth": {"condition": {"test": mine, "value": 2.5}, "value": 0},
+            "order": {"field": "mine", "type": "quantitative"},
+            "tooltip": [
+                {"field": "who", "type": "nominal"},
+                {"field": "accuracy", "type": "quantitative", "format": ".4f"},
+                {"field": "lr", "type": "quantitative", "title": "learning rate"},
+                {"field": "bs", "type": "quantitative", "title": "batch size"},
+                {"field": "epochs", "type": "quantitative"},
+                {"field": "settings", "type": "nominal"},
+                {"field": "seed", "type": "quantitative", "format": "d"},
+            ],
+        },
+    }

@@ -1,5 +1,5 @@
-"""One learner's session: the settings they chose, every model they made, and the one they
-are stepping through.
+"""One learner's session: the settings they chose, every model they made, the one they are
+stepping through, and who they are on the class board.
 
 The app keeps one Lab per browser session; nothing in it is shared between sessions.
 """
@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ..lesson.settings import Settings
+from .board import Learner
 
 if TYPE_CHECKING:  # importing them needs torch, which the first page can do without
     from ..files.modelfile import SavedModel
@@ -30,6 +31,7 @@ class Lab:
         self.settings = settings or Settings()
         self.runs: list[Run] = []
         self.stepper: Stepper | None = None
+        self.learner = Learner()  # a nickname, and a number once the board gives one
         self._working = threading.Lock()
         self._owner: int | None = None  # the thread that holds it
         self._stop = threading.Event()  # set when another run of a page wants the models

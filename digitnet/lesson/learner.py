@@ -8,6 +8,7 @@ arrives or stop between batches.
 import math
 import random
 import time
+import uuid
 from dataclasses import dataclass
 
 import torch
@@ -87,6 +88,7 @@ class Run:
         self.settings = settings
         self.data = data
         self.name = name
+        self.id = uuid.uuid4().hex  # made when the run starts: whoever records it, records it once
         self.generator = torch.Generator().manual_seed(settings.seed)
         self.model = model or initialise(settings, data.n_outputs, self.generator)
         self.optimiser = make_optimiser(settings.opt, self.model.parameters(), settings.lr)

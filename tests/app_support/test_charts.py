@@ -34,3 +34,18 @@ def test_overlay_has_one_series_per_run():
     rows = overlay_rows([("run 1", HISTORY), ("run 2", HISTORY[:1])], "valid_loss")
     assert [(r["series"], r["value"]) for r in rows] == [("run 1", 0.4), ("run 1", 0.25), ("run 2", 0.4)]
     assert overlay_spec("valid_loss")["encoding"]["y"]["title"] == "validation loss"
+
+
+def test_the_board_chart_has_a_point_per_run_and_marks_the_learners_own():
+    from digitnet.app_support.board import BoardRun
+    from digitnet.app_support.charts import board_rows, board_spec
+
+    runs = [BoardRun("a", 7, "learner 7", 0.0, "done", "linear", "2 vs 6", 0.1, 64, 3, 1, "linear, lr 0.1", 0.97),
+            BoardRun("b", 8, "<b>x</b>", 0.0, "stopped", "mlp", "2 vs 6", 1.0, 256, 1, 2, "mlp, lr 1", 0.5)]
+    rows = board_rows(runs, mine=8)
+    assert [(r["who"], r["lr"], r["accuracy"], r["mine"]) for r in rows] == [("learner 7", 0.1, 0.97, 0),
+                                                                           ("<b>x</b>", 1.0, 0.5, 1)]
+    assert rows[1]["model"] == "three-layer net" and rows[1]["bs"] == 256 and rows[1]["epochs"] == 1
+    spec = board_spec()
+    assert spec["encoding"]["x"]["scale"]["type"] == "log" and "data" not in spec
+    assert {spec["encoding"][channel]["field"] for channel in ("color", "shape", "size")} == {"model", "bs", "mine"}

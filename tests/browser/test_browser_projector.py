@@ -19,6 +19,7 @@ PAGES = {
     "Draw": "Draw",
     "Step through": "Step through the lesson",
     "Experiments": "Experiments",
+    "Class": "Class",
 }
 
 OVERFLOW_JS = """() => {

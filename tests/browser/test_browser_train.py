@@ -1,9 +1,11 @@
 """Training in a real browser: the curves update live, never blank, and the stop control works."""
 
 import os
+import time
 
 import pytest
 
+from digitnet.app_support.board import Board
 from harness.browser import local_page
 from harness.live_chart import FAST_EPOCHS, SAMPLE_JS, sample_training
 from harness.server import start_app, stop_app
@@ -21,7 +23,7 @@ def test_the_chart_updates_live_and_never_blanks(page, app_url):
     assert page.get_by_text("run 1: validation accuracy").count() == 1
 
 
-def test_the_stop_control_ends_training_and_keeps_the_model(page, app_url):
+def test_the_stop_control_ends_training_and_keeps_the_model(page, app_url, class_database):
     page.goto(f"{app_url}/train?model=linear&bs=16&epochs=100")
     page.locator(".st-key-train_button button").click()
     page.wait_for_function(f"() => ({SAMPLE_JS})().drawn")
@@ -34,6 +36,11 @@ def test_the_stop_control_ends_training_and_keeps_the_model(page, app_url):
     page.locator(".st-key-stop_training button").wait_for(state="detached")
     assert page.locator('.st-key-live_loss [data-testid="stVegaLiteChart"]').count() == 1
     page.get_by_text("Download run 1").wait_for()  # the stopped model can be saved
+    deadline = time.monotonic() + 10  # and the class board has it, stopped, with the epochs it finished
+    while not (stopped := [run for run in Board(class_database).snapshot().runs if run.bs == 16]):
+        assert time.monotonic() < deadline, "the stopped run is not on the class board"
+        time.sleep(0.2)
+    assert [(run.status, run.model) for run in stopped] == [("stopped", "linear")] and stopped[0].epochs >= 1
 
 
 def test_stop_while_waiting_for_a_slot_says_so_and_leaves_no_empty_run(browser, tmp_path):

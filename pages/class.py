@@ -1,0 +1,122 @@
+"""Class: every finished run of everyone on this deployment, on one chart that updates by itself."""
+
+from datetime import datetime
+
+import streamlit as st
+
+from digitnet.app_support.board import NICKNAME_LENGTH, BoardUnavailable, clean_nickname
+from digitnet.app_support.charts import board_rows, board_spec
+from digitnet.app_support.wording import count, plain
+from digitnet.lesson.settings import MODEL_NAMES
+from pages.class_teacher import teacher_panel
+from pages.server import class_board
+from pages.session import get_lab, keep, kept, remembered
+
+POLL_SECONDS = 1.0  # a run finished anywhere shows within this, plus one run of the page
+DRAWN = "board_drawn"  # the board's version this page last drew (None: it was unavailable)
+FRESH = "board_fresh"  # set by the page's run: the watch that runs inside it has nothing to check
+
+
+def nickname(lab, outbox) -> None:
+    learner = lab.learner
+    remembered(st.text_input, "Your name on the board", "nickname", load=lambda: learner.nickname,
+               store=lambda text: setattr(learner, "nickname", clean_nickname(text)), max_chars=NICKNAME_LENGTH,
+               placeholder="a nickname, or stay anonymous",
+               help=f"Up to {NICKNAME_LENGTH} characters, shown as you type them. Your next runs carry it.")
+    try:
+        outbox.board.number(learner)
+    except BoardUnavailable:
+        pass  # a number comes with the board
+    st.caption(f"Your runs appear as **{plain(learner.name)}**. Nothing else about you is kept: "
+               "no address, nothing about your browser.")
+
+
+def round_picker(snapshot) -> None:
+    """Earlier rounds stay in the database: anyone can look at one again."""
+    newest = snapshot.rounds[-1].id
+
+    def label(round_id: int) -> str:
+        started = next(r.started for r in snapshot.rounds if r.id == round_id)
+        since = f", from {datetime.fromtimestamp(started):%d %b %H:%M}" if started else ""
+        return f"round {round_id}{' (now)' if round_id == newest else ''}{since}"
+
+    remembered(st.selectbox, "Round", "board_round_choice", load=lambda: snapshot.shown.id,
+               store=lambda value: keep("board_round", None if value == newest else value),
+               options=[r.id for r in reversed(snapshot.rounds)], format_func=label)
+
+
+def table(runs, mine: int | None) -> None:
+    rows = [
+        {"yours": "★" if run.learner == mine else "", "who": run.name, "accuracy": run.accuracy,
+         "learning rate": run.lr, "batch size": run.bs, "epochs": run.epochs, "model": MODEL_NAMES[run.model],
+         "digits": run.digits, "settings": run.described, "seed": run.seed, "status": run.status,
+         "finished": f"{datetime.fromtimestamp(run.finished):%H:%M}"}
+        for run in sorted(runs, key=lambda run: -run.accuracy)
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch", column_config={
+        "accuracy": st.column_config.NumberColumn(format="%.4f"),
+        "learning rate": st.column_config.NumberColumn(format="%g"),
+        "seed": st.column_config.NumberColumn(format="%d"),
+    })
+
+
+def board(lab, outbox):
+    """The chart and the table of the round shown; the snapshot drawn, or None."""
+    try:
+        snapshot = outbox.board.snapshot(kept("board_round"))
+    except BoardUnavailable as exc:
+        keep(DRAWN, None)
+        st.warning("The class board is unavailable right now: its database cannot be reached. Training and "
+                   "drawing work as usual, and your runs are recorded as soon as it is back.",
+                   icon=":material/cloud_off:")
+        st.caption(plain(str(exc)))
+        return None
+    keep(DRAWN, snapshot.version)
+    outbox.retry_now()  # it answers: runs that wait for it need not wait out their pause
+    if len(snapshot.rounds) > 1:
+        round_picker(snapshot)
+    st.markdown(f"Runs in this class: {len(snapshot.runs)}")
+    mine = lab.learner.number
+    st.vega_lite_chart(board_rows(snapshot.runs, mine), board_spec(), width="stretch")
+    if snapshot.runs:
+        st.caption("Your runs are the large outlined points. Hover over a point for its settings.")
+        table(snapshot.runs, mine)
+    else:
+        st.caption("No runs yet in this round: train one on the Train page and it appears here, "
+                   "with everyone else's.")
+    return snapshot
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def watch(outbox) -> None:
+    """Every POLL_SECONDS, one query for the board's version; the page is drawn again only when
+    it moved (a run recorded or hidden, a new round) or the board came back or went away."""
+    if kept(FRESH):
+        keep(FRESH, False)
+        return
+    try:
+        version = outbox.board.version()
+    except BoardUnavailable:
+        version = None
+    if version != kept(DRAWN):
+        st.rerun()
+
+
+lab = get_lab()
+st.title("Class")
+st.markdown("Every run that anyone in this class finished, on one chart: which learning rates worked, for which "
+            "model and batch size? The board updates by itself when a run finishes anywhere.")
+try:
+    outbox = class_board()
+except BoardUnavailable as exc:
+    st.warning(f"There is no class board on this server: {plain(str(exc))}")
+    st.stop()
+nickname(lab, outbox)
+if outbox.trouble and outbox.pending():
+    st.warning(f"The class board is unavailable for recording runs right now: {plain(outbox.trouble)}. "
+               f"Runs wait here and are recorded as soon as it is back ({count(outbox.pending(lab.learner), 'run')} "
+               "of yours).", icon=":material/cloud_off:")
+snapshot = board(lab, outbox)
+keep(FRESH, True)
+watch(outbox)
+teacher_panel(outbox.board, snapshot)

@@ -1,0 +1,132 @@
+"""The Class page through Streamlit's AppTest, on a database of each test's own: the board, the
+runs of the Train page on it, nicknames as plain text, the teacher's key and a board that is away."""
+
+import io
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from digitnet.app_support.board import Board
+from harness.board import fill
+from pages.server import class_board
+from tests.apptest import APP, click, open_page
+
+KEY = "correct horse battery staple"
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'class.sqlite3'}"
+    monkeypatch.setenv("DIGITNET_DATABASE_URL", url)
+    monkeypatch.delenv("DIGITNET_TEACHER_KEY", raising=False)
+    return url
+
+
+def lines(at: AppTest) -> list[str]:
+    return [element.value for element in at.markdown]
+
+
+def count_line(at: AppTest) -> str:
+    return next(text for text in lines(at) if text.startswith("Runs in this class:"))
+
+
+def points(at: AppTest) -> list[dict]:
+    """The rows of the board's chart, as sent to the browser."""
+    [chart] = [e for e in at.main if getattr(e, "type", None) == "vega_lite_chart"]
+    return pa.ipc.open_stream(io.BytesIO(chart.proto.data.data)).read_all().to_pylist()
+
+
+def unlock(at: AppTest, key: str) -> None:
+    at.text_input(key="teacher_key_entered").input(key)
+    [button] = [b for b in at.button if b.label == "Unlock"]
+    button.click().run()
+    assert not at.exception
+
+
+def test_every_run_of_the_round_is_on_the_chart_and_in_a_table_best_first(database):
+    fill(Board(database), 0, 5)
+    at = open_page("class")
+    assert count_line(at) == "Runs in this class: 5"
+    assert sorted(p["who"] for p in points(at)) == sorted(run.name for run in Board(database).snapshot().runs)
+    table = at.dataframe[0].value
+    assert list(table["accuracy"]) == sorted(table["accuracy"], reverse=True)
+    assert {"who", "accuracy", "learning rate", "batch size", "epochs", "model", "seed"} <= set(table.columns)
+
+
+def test_a_run_trained_here_is_recorded_with_the_nickname_and_stands_out(database):
+    at = open_page("class")
+    nickname = "**Ada** <b>x</b> [a](b)"
+    at.text_input(key="nickname").input(nickname).run()
+    assert not at.exception
+    assert "as **\\*\\*Ada\\*\\* \\<b\\>x\\</b\\> \\[a\\](b)**." in at.caption[0].value  # every sign escaped
+    fill(Board(database), 0, 2)  # two runs of other learners
+    at.switch_page("pages/train.py").run()
+    at.query_params.update({"model": "linear", "epochs": "1"})
+    click(at, "train_button")
+    assert class_board().wait_until_empty(30)
+    at.switch_page("pages/class.py").run()
+    assert count_line(at) == "Runs in this class: 3"
+    table = at.dataframe[0].value
+    mine = table[table["yours"] == "★"]
+    assert list(mine["who"]) == [nickname]  # a plain cell: the characters typed
+    assert [p["mine"] for p in points(at) if p["who"] == nickname] == [1]
+    assert sum(p["mine"] for p in points(at)) == 1
+
+
+def test_without_a_teacher_key_nobody_can_clear_or_hide(database):
+    fill(Board(database), 0, 2)
+    at = open_page("class")
+    assert "No teacher key is set" in " ".join(c.value for c in at.caption)
+    assert not [b for b in at.button if b.key and b.key.startswith("teacher_")]
+
+
+def test_a_wrong_key_is_refused_and_unlocks_nothing(database, monkeypatch):
+    monkeypatch.setenv("DIGITNET_TEACHER_KEY", KEY)
+    at = open_page("class")
+    unlock(at, "open sesame")
+    assert at.text_input(key="teacher_key_entered").value == ""  # what was typed does not stay in the field
+    assert "That is not the teacher key: nothing is unlocked." in [e.value for e in at.error]
+    assert not [b for b in at.button if b.key == "teacher_new_round"]
+
+
+def test_the_teacher_starts_a_new_round_shows_the_last_again_and_hides_a_run(database, monkeypatch):
+    monkeypatch.setenv("DIGITNET_TEACHER_KEY", KEY)
+    fill(Board(database), 0, 3)
+    at = open_page("class")
+    unlock(at, KEY)
+    assert "Unlocked in this browser tab." in [e.value for e in at.success]
+    click(at, "teacher_new_round")
+    assert count_line(at) == "Runs in this class: 0"
+    assert "Round 2 has begun" in " ".join(e.value for e in at.success)
+    at.selectbox(key="board_round_choice").set_value(1).run()
+    assert count_line(at) == "Runs in this class: 3"
+    at.multiselect(key="teacher_hide").select("made-up-1").run()
+    click(at, "teacher_hide_button")
+    assert count_line(at) == "Runs in this class: 2"
+    assert "made-up-1" not in [run.id for run in Board(database).snapshot(1).runs]
+    click(at, "teacher_lock")
+    assert not [b for b in at.button if b.key == "teacher_new_round"]
+
+
+def test_a_board_that_is_away_is_said_so_and_training_goes_on(tmp_path, monkeypatch):
+    (tmp_path / "a-file").write_text("a file where the database's folder should be")
+    monkeypatch.setenv("DIGITNET_DATABASE_URL", f"sqlite:///{tmp_path / 'a-file' / 'class.sqlite3'}")
+    at = open_page("class")
+    assert "The class board is unavailable right now" in at.warning[0].value
+    at.switch_page("pages/train.py").run()
+    at.query_params.update({"model": "linear", "epochs": "1"})
+    click(at, "train_button")
+    assert "run 1: validation accuracy" in at.success[0].value
+    at.switch_page("pages/class.py").run()
+    assert not at.exception
+    assert any("unavailable for recording runs" in w.value and "1 run of yours" in w.value for w in at.warning)
+
+
+def test_the_teacher_key_can_come_from_streamlits_secrets(database):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["DIGITNET_TEACHER_KEY"] = KEY
+    at.run()
+    at.switch_page("pages/class.py").run()
+    unlock(at, KEY)
+    assert [b for b in at.button if b.key == "teacher_new_round"]
