@@ -14,8 +14,8 @@ from pages.question_panels import dead_units_panel, threshold_panel
 from pages.server import dataset
 from pages.session import get_lab
 
-TABS = ("1 · Accuracy", "2 · Sigmoid", "3 · Gradients", "4 · Shuffling", "5 · Learning rate", "6 · Batch size",
-        "7 · Threshold", "8 · Dead units")
+TABS = ("1 · Accuracy", "2 · Sigmoid", "3 · Gradients", "4 · Shuffling", "5 · Learning rate", "6 · Batch size")
+QUESTIONS = ("7 · Threshold", "8 · Dead units")  # tabs of their own: eight do not fit a projector's width
 
 
 def accuracy_vs_loss(data, seed: int) -> None:
@@ -138,9 +138,11 @@ def main() -> None:
         learning_rate_panel(data, int(seed))
     with panels[5]:
         batch_size_panel(data, int(seed))
-    with panels[6]:
+    st.subheader("Two questions the chapter leaves open")
+    threshold, dead = st.tabs(QUESTIONS)
+    with threshold:
         threshold_panel(data, int(seed))
-    with panels[7]:
+    with dead:
         dead_units_panel(data, int(seed))
 
 

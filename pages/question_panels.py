@@ -37,7 +37,11 @@ def threshold_panel(data, seed: int) -> None:
     accuracy.metric("Validation accuracy", f"{p.accuracy:.4f}")
     false_first.metric(f"False {first}s", p.false_first, help=f"{second}s the model calls {first}")
     false_second.metric(f"False {second}s", p.false_second, help=f"{first}s the model calls {second}")
-    st.caption(f"sigmoid(preds) > {threshold:.2f} is the same cut as preds > {p.output:.3f}.")
+    best = r.best
+    st.caption(f"sigmoid(preds) > {threshold:.2f} is the same cut as preds > {p.output:.3f}. On these images the best "
+               f"line is at {best.threshold:.2f} (accuracy {best.accuracy:.4f}); but a line chosen by looking at the "
+               "validation images makes them part of training, and their score no longer tells how the model does on "
+               "images it has never seen.")
     x = [point.threshold for point in r.curve]
     chart([Panel("accuracy", [Series("accuracy", x, [point.accuracy for point in r.curve]),
                               Series("this threshold", [threshold], [p.accuracy], points=True)]),
@@ -53,10 +57,10 @@ def threshold_panel(data, seed: int) -> None:
 
 def dead_units_panel(data, seed: int) -> None:
     st.markdown(
-        "A ReLU unit is dead when its input is below 0 for every image: it outputs 0, passes no gradient back, and no "
-        "step moves its weights again. One big step can push a unit there for good. Here the three-layer net trains "
-        "from the same start with plain SGD at four learning rates; the count is of units that give 0 for every "
-        "validation image."
+        "A ReLU unit is dead when its input is below 0 for every image: it outputs 0 and its gradient is 0, so the "
+        "steps leave its weights alone. One big step can push many units there at once. Here the three-layer net "
+        "trains from the same start with plain SGD at four learning rates; the count is of units that give 0 for "
+        "every validation image."
     )
     inputs = pressed("exp8_run", (seed,), "Train with each learning rate", ":material/heart_broken:")
     if inputs is None:

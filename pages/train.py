@@ -68,9 +68,9 @@ def same_start(lab, busy: bool) -> None:
     names = [run.name for run in lab.runs if run.settings.digits == lab.settings.digits]
     if not names:
         return
-    pick, go = st.columns([2, 1], vertical_alignment="bottom")
-    pick.selectbox("Start from the first weights of", names, index=len(names) - 1, key="again_from")
-    go.button("Train again from the same start", key="again_button", icon=":material/replay:", disabled=busy)
+    row = st.container(horizontal=True, vertical_alignment="bottom")  # the button goes below when it does not fit
+    row.selectbox("Start from the first weights of", names, index=len(names) - 1, key="again_from", width=240)
+    row.button("Train again from the same start", key="again_button", icon=":material/replay:", disabled=busy)
     st.caption("A new run with the settings above, but the model, hidden sizes, init and seed of the run chosen: it "
                "begins from exactly its first weights. The seed also shuffles the images into the same order, so with "
                "the same batch size, shuffling and augmentation both runs see the same batches, and the comparison "

@@ -74,8 +74,8 @@ def dead_units_section(run) -> None:
     st.subheader("Dead units")
     dead = dead_unit_history(weight_history(run), run.data.valid_x)
     st.markdown(
-        "A unit is dead when its ReLU gives 0 for every validation image: its input is below 0 for all of them, "
-        "so its gradient is 0 too, and once a step has pushed it there, training rarely brings it back."
+        "A unit is dead when its ReLU gives 0 for every validation image: where a ReLU gives 0 its gradient is 0 too, "
+        "so the steps hardly move a dead unit, and only changes in the layers before it can bring it back to life."
     )
     st.dataframe([{"weights at": label, **{f"layer {k} ({size} units)": found[k - 1]
                                           for k, size in enumerate(dead.sizes, 1)}}

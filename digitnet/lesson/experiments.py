@@ -412,6 +412,11 @@ class ThresholdQuestion:
     def at(self, threshold: float) -> ThresholdPoint:
         return threshold_point(self.outputs, self.labels, threshold)
 
+    @property
+    def best(self) -> ThresholdPoint:
+        """The point of the curve with the highest accuracy (the lowest threshold of a tie)."""
+        return max(self.curve, key=lambda point: point.accuracy)
+
 
 def threshold_point(outputs: torch.Tensor, labels: torch.Tensor, threshold: float) -> ThresholdPoint:
     answers = outputs.sigmoid() > threshold

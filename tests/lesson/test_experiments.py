@@ -244,6 +244,8 @@ def test_the_threshold_question_on_the_lessons_trained_model(dataset):
         mistakes = point.false_first + point.false_second
         assert point.accuracy == pytest.approx(1 - mistakes / len(labels), abs=1e-6)
     assert [p.threshold for p in r.curve] == list(ex.THRESHOLDS) and r.curve[49] == middle
+    assert r.best.accuracy == max(p.accuracy for p in r.curve) >= middle.accuracy
+    assert r.best == next(p for p in r.curve if p.accuracy == r.best.accuracy)
     firsts = [p.false_first for p in r.curve]
     seconds = [p.false_second for p in r.curve]
     assert firsts == sorted(firsts) and seconds == sorted(seconds, reverse=True)  # a higher line: fewer called 6
