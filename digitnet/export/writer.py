@@ -244,9 +244,10 @@ def _values(run, settings: Settings, form: str, file_name: str, data_folder: str
         "IDX_PREFIX": json.dumps(IdxFiles.PREFIX),
         "LABELS": "torch.full((len(images), 1), float(label))" if pair else "torch.full((len(images),), label)",
         # step 1
-        "INIT_TEXT": ("Scaled: randn divided by the square root of the layer's inputs, so that the first outputs sit "
-                      "near 0; the biases start at 0." if scaled else
-                      "The lesson's: plain randn, spread 1; with 784 inputs the first outputs can be far from 0."),
+        "INIT_TEXT": ("The init is scaled: randn divided by the square root of the layer's inputs, so that the first "
+                      "outputs sit near 0; the biases start at 0." if scaled else
+                      "The init is the lesson's plain randn, spread 1: with 784 inputs the first outputs can be far "
+                      "from 0."),
         "OUTPUTS_TEXT": "One weight per pixel and a bias" if pair else "Ten weights per pixel, ten biases",
         "N_OUTPUTS": str(sizes[-1]), "INIT_PARAMS": _source(models.init_params),
         "WEIGHT_STD": "(28 * 28) ** -0.5" if scaled else "1.0", "BIAS_STD": "0.0" if scaled else "1.0",

@@ -378,7 +378,8 @@ def batch_sizes(data: Dataset, seed: int) -> BatchSizes:
 
 # 7. The threshold: the lesson's `preds > 0.0` and `sigmoid(preds) > 0.5`
 
-THRESHOLD_EPOCHS = 5  # the lesson's recipe, shuffled, is past 0.97 by then: a trained model, in a fraction of a second
+# Enough for the lesson's recipe, shuffled, to be a trained model (tests/lesson/test_experiments.py checks), and quick.
+THRESHOLD_EPOCHS = 5
 THRESHOLDS = tuple(round(0.01 * i, 2) for i in range(1, 100))  # on the sigmoid, the curve's points
 
 
@@ -441,6 +442,8 @@ def threshold_question(data: Dataset, seed: int) -> ThresholdQuestion:
 
 # 8. Dead units: a large learning rate kills more of them
 
+# From rates that leave every first-layer unit alive to rates that kill most of them within an epoch or
+# two (tests/lesson/test_experiments.py checks the two ends).
 DEAD_RATES = (0.01, 0.1, 1.0, 3.0)
 DEAD_EPOCHS = 2
 

@@ -57,8 +57,9 @@ START = ("model", "digits", "hidden", "init", "seed")
 
 def same_start(earlier: Settings, settings: Settings) -> Settings:
     """`settings` with what makes the first weights taken from `earlier`: its model, digits, hidden
-    sizes, init and seed. The seed also drives shuffling and augmentation, so with the same shuffling
-    the images come in the same order (another batch size only cuts that order into other batches)."""
+    sizes, init and seed. The seed also drives shuffling and augmentation: two runs that shuffle see
+    the images of their first epoch in the same order (another batch size only cuts it into other
+    batches), and of every epoch when neither augments, or both augment batches of the same size."""
     return settings.replace(**{name: getattr(earlier, name) for name in START})
 
 

@@ -5,7 +5,7 @@ import torch
 from ..errors import SettingsError
 from .settings import OPTIMISERS
 
-MOMENTUM = 0.9  # PyTorch's SGD with momentum, as the optimiser named "momentum"
+MOMENTUM = 0.9  # the optimiser named "momentum": PyTorch's SGD, each step carrying on this share of the last
 
 
 class SGD:

@@ -7,6 +7,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from digitnet.lesson import experiments as ex
 from digitnet.lesson.dataset import load_dataset
 from digitnet.lesson.learner import Run
 from digitnet.lesson.models import LinearModel
@@ -107,7 +108,7 @@ def test_the_threshold_question(at):
     assert "each of the 1,990 validation images gets the same answer both ways" in " ".join(s.value for s in at.success)
     assert "sigmoid(0) = 0.5" in text(at)
     # the lesson's model as the experiment trains it, scored here by hand
-    run = Run(LESSON.replace(seed=0, shuffle=True, epochs=5), load_dataset())
+    run = Run(LESSON.replace(seed=0, shuffle=True, epochs=ex.THRESHOLD_EPOCHS), load_dataset())
     for _ in run.fit():
         pass
     outputs = run.model(run.data.valid_x).detach()[:, 0]
