@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", dest="data_folder", metavar="FOLDER",
                        help="MNIST IDX files or an mnist_png folder (default: $DIGITNET_DATA, else assets/)")
     train.add_argument("--save", metavar="FILE", help="save the trained model (.safetensors)")
+    train.add_argument("--export", metavar="FILE",
+                       help="write the run as plain PyTorch that replays it: a script (.py) or a notebook (.ipynb)")
     train.add_argument("--json", action="store_true", help="one JSON object per line")
     train.set_defaults(command_parser=train)
 
@@ -43,6 +45,23 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="png or jpg files")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     return parser
+
+
+def train_command(settings: Settings) -> list[str]:
+    """The command line that trains a run with these settings, an option (with its values) a word."""
+    s = settings.checked()
+    digits = "all" if len(s.digits) == 10 else " ".join(map(str, s.digits))
+    words = ["python -m digitnet train", f"--model {s.model}", f"--digits {digits}", f"--epochs {s.epochs}",
+             f"--lr {s.lr!r}", f"--bs {s.bs}", f"--loss {s.loss}", f"--opt {s.opt}"]
+    if not s.shuffle:
+        words.append("--no-shuffle")
+    if s.augment:
+        words.append("--augment")
+    if s.seed is not None:
+        words.append(f"--seed {s.seed}")
+    if s.model == "mlp":
+        words.append(f"--hidden {' '.join(map(str, s.hidden))}")
+    return words + [f"--init {s.init}"]
 
 
 def main(argv=None) -> int:
@@ -55,23 +74,33 @@ def main(argv=None) -> int:
         return 2
 
 
+def settings_from(args) -> Settings:
+    """The settings `train`'s arguments ask for; SettingsError names the first bad one."""
+    return Settings(
+        model=args.model, digits=" ".join(args.digits), lr=args.lr, bs=args.bs, epochs=args.epochs,
+        loss=args.loss, opt=args.opt, shuffle=args.shuffle, augment=args.augment, seed=args.seed,
+        hidden=tuple(args.hidden), init=args.init,
+    ).checked()
+
+
 def train(args) -> int:
     from .files.modelfile import check_destination, save_model
     from .lesson.dataset import load_dataset
     from .lesson.learner import EpochResult, Run
 
     try:
-        settings = Settings(
-            model=args.model, digits=" ".join(args.digits), lr=args.lr, bs=args.bs, epochs=args.epochs,
-            loss=args.loss, opt=args.opt, shuffle=args.shuffle, augment=args.augment, seed=args.seed,
-            hidden=tuple(args.hidden), init=args.init,
-        ).checked()
+        settings = settings_from(args)
     except DigitnetError as exc:
         args.command_parser.error(str(exc))
     if args.save:
         check_destination(args.save)
+    if args.export:
+        from .export import writer
+
+        writer.check_destination(args.export)
+        writer.check_source(args.data_folder)
     data = load_dataset(settings.digits, args.data_folder)
-    run = Run(settings, data)
+    run = Run(settings, data, name="a run of `python -m digitnet train`")
     if not data.binary:
         print("note: ten digits are trained with cross-entropy; --loss does not apply", file=sys.stderr)
     if not args.json:
@@ -110,16 +139,32 @@ def train(args) -> int:
         summary["error"] = error
     elif args.save:
         summary["saved"] = str(save_model(args.save, run.model, run.settings, metrics))
+    if args.export:
+        summary["exported"] = export(run, args.export, args.data_folder)
     if args.json:
         print(json.dumps(summary), flush=True)
     elif error is None:
         print(f"{run.status}: validation accuracy {metrics['accuracy']:.4f} after {len(run.history)} epochs")
         if args.save:
             print(f"saved {summary['saved']}")
+    if args.export and summary["exported"] and not args.json:
+        print(f"exported {summary['exported']}")
     if error:
         print(f"digitnet: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if error or (args.export and not summary["exported"]) else 0
+
+
+def export(run, path: str, data_folder: str | None) -> str | None:
+    """Write the run as code to `path`; the path, or None and why not on stderr (a run stopped before
+    its first epoch ends has nothing to replay)."""
+    from .export.writer import write
+    from .files.mnist import open_source
+
+    try:
+        return str(write(run, path, str(open_source(data_folder).folder.resolve())))
+    except DigitnetError as exc:
+        print(f"digitnet: {exc}", file=sys.stderr)
+        return None
 
 
 def predict(args) -> int:

@@ -27,3 +27,7 @@ class ImageError(DigitnetError):
 
 class EmptyImage(ImageError):
     """The image holds no ink: nothing to classify."""
+
+
+class ExportError(DigitnetError):
+    """A run that exported code cannot replay, or a file name that is neither a script nor a notebook."""

@@ -10,10 +10,12 @@ from digitnet.lesson.dataset import DEFAULT_DIGITS, describe_digits
 from digitnet.lesson.settings import MAX_SEED
 from pages.controls import task_picker
 from pages.experiment_panels import NUMBER, batch_size_panel, chart, learning_rate_panel, pressed, result, shuffle_panel
+from pages.question_panels import dead_units_panel, threshold_panel
 from pages.server import dataset
 from pages.session import get_lab
 
 TABS = ("1 · Accuracy", "2 · Sigmoid", "3 · Gradients", "4 · Shuffling", "5 · Learning rate", "6 · Batch size")
+QUESTIONS = ("7 · Threshold", "8 · Dead units")  # tabs of their own: eight do not fit a projector's width
 
 
 def accuracy_vs_loss(data, seed: int) -> None:
@@ -116,7 +118,8 @@ def main() -> None:
     st.markdown(
         "The lesson's small experiments, each run live on the real images and models: why the loss is not the "
         "accuracy, what the sigmoid does, how gradients add up, why shuffling matters, and what the learning rate "
-        "and the batch size change. Every number here is computed when you press the button."
+        "and the batch size change; then two questions the chapter leaves open: where the line between the two "
+        "digits should be, and why units die. Every number here is computed when you press the button."
     )
     task_picker()
     data = pair_data()
@@ -135,6 +138,12 @@ def main() -> None:
         learning_rate_panel(data, int(seed))
     with panels[5]:
         batch_size_panel(data, int(seed))
+    st.subheader("Two questions the chapter leaves open")
+    threshold, dead = st.tabs(QUESTIONS)
+    with threshold:
+        threshold_panel(data, int(seed))
+    with dead:
+        dead_units_panel(data, int(seed))
 
 
 main()

@@ -4,7 +4,8 @@ import streamlit as st
 
 from digitnet.app_support.charts import OVERLAY_METRICS, overlay_rows, overlay_spec
 from digitnet.app_support.wording import plain
-from digitnet.errors import ModelFileError
+from digitnet.errors import ExportError, ModelFileError
+from digitnet.export.writer import export, replay_settings
 from digitnet.files.modelfile import load_model, model_bytes
 from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.settings import distinguishing_labels
@@ -14,6 +15,7 @@ from pages.server import dataset, record_run
 from pages.session import change_settings, flash, get_lab, keep, kept, remembered, show_flashed
 
 COMPARED = 4  # runs overlaid at first: the newest
+CODE_FILES = {".py": ("script", "text/x-python"), ".ipynb": ("notebook", "application/x-ipynb+json")}
 
 
 def compared(names: list[str]) -> list[str]:
@@ -27,7 +29,11 @@ def compared(names: list[str]) -> list[str]:
     return chosen
 
 
-def history_section(lab) -> None:
+def title(run) -> str:
+    return f"{run.name} (same start as {run.same_start_as})" if run.same_start_as else run.name
+
+
+def history_section(lab, busy: bool) -> None:
     st.subheader("Run history")
     runs = [run for run in lab.runs if run.history or run.usable]
     if not runs:
@@ -38,7 +44,7 @@ def history_section(lab) -> None:
     for run in runs:
         now = run.metrics()["accuracy"] if run.status in ("stopped", "loaded") or not run.history else None
         rows.append({
-            "run": run.name, "settings": run.settings.describe(), "seed": run.settings.seed,
+            "run": title(run), "settings": run.settings.describe(), "seed": run.settings.seed,
             "epochs": len(run.history), "accuracy": now if now is not None else run.history[-1].accuracy,
             "best": max([e.accuracy for e in run.history] + ([now] if now is not None else [])), "status": run.status,
         })
@@ -51,9 +57,24 @@ def history_section(lab) -> None:
     shown = metric.selectbox("Curve", list(OVERLAY_METRICS), format_func=OVERLAY_METRICS.get, key="compare_metric")
     picked = [(run, label) for run, label in zip(runs, labels) if run.name in chosen and run.history]
     if picked:
-        named = [(f"{run.name}: {label}" if label else run.name, run.history) for run, label in picked]
+        named = [(f"{title(run)}: {label}" if label else title(run), run.history) for run, label in picked]
         st.vega_lite_chart(overlay_rows(named, shown), overlay_spec(shown), width="stretch")
         st.caption("Each run is labelled by the settings that differ between the runs shown.")
+    same_start(lab, busy)
+
+
+def same_start(lab, busy: bool) -> None:
+    """Train again from the first weights of an earlier run, with the settings above."""
+    names = [run.name for run in lab.runs if run.settings.digits == lab.settings.digits]
+    if not names:
+        return
+    row = st.container(horizontal=True, vertical_alignment="bottom")  # the button goes below when it does not fit
+    row.selectbox("Start from the first weights of", names, index=len(names) - 1, key="again_from", width=240)
+    row.button("Train again from the same start", key="again_button", icon=":material/replay:", disabled=busy)
+    st.caption("A new run with the settings above, but the model, hidden sizes, init and seed of the run chosen: it "
+               "begins from exactly its first weights. The seed also shuffles the images into the same order, so with "
+               "the same batch size, shuffling and augmentation both runs see the same batches, and the comparison "
+               "shows only what you changed.")
 
 
 def model_files(lab, run) -> None:
@@ -66,6 +87,7 @@ def model_files(lab, run) -> None:
             file_name=f"digitnet-{run.settings.model}-{digits}.safetensors", on_click="ignore",
             icon=":material/download:",
         )
+        code_files(save, run)
 
     def uploaded():
         file = st.session_state.model_upload
@@ -88,10 +110,27 @@ def model_files(lab, run) -> None:
     show_flashed("upload", load)
 
 
+def code_files(where, run) -> None:
+    """The run as plain PyTorch code that replays it, beside its model."""
+    try:
+        replay_settings(run)
+    except ExportError as exc:
+        where.caption(plain(str(exc)))
+        return
+    row, stem = where.container(horizontal=True), f"digitnet-{run.name.replace(' ', '-')}"
+    for suffix, (form, mime) in CODE_FILES.items():
+        row.download_button(f"Export as a {form} ({suffix})", data=export(run, stem + suffix), file_name=stem + suffix,
+                            mime=mime, on_click="ignore", icon=":material/code:", key=f"export_{form}")
+    where.caption(f"Plain PyTorch, no digitnet: the same data, first weights, batches and steps, so it ends at the "
+                  f"same accuracy. Run the script with `python {stem}.py --data assets/mnist` (the app's copy of "
+                  "MNIST, or a folder with MNIST's four IDX files).")
+
+
 def main() -> None:
     """The page, in a function: what it loads is freed when the run ends (see server.dataset)."""
     lab = get_lab()
-    training = st.session_state.get("train_button") is True
+    again = st.session_state.get("again_button") is True  # the button is in the run history, further down
+    training = again or st.session_state.get("train_button") is True
     st.title("Train")
     st.markdown(
         "Pick a model and how it learns, then train it: each epoch runs every training image "
@@ -108,7 +147,7 @@ def main() -> None:
     current = lab.runs[-1] if lab.runs else None
     show_flashed("train")
     if training:
-        current = lab.start_run(data)
+        current = lab.start_run(data, lab.run_named(st.session_state.get("again_from")) if again else None)
         stop.button("Stop training", key="stop_training", icon=":material/stop_circle:")
         try:
             with lab.working():
@@ -123,7 +162,7 @@ def main() -> None:
         view.show_status(current)
     else:
         view.draw_empty()
-    history_section(lab)
+    history_section(lab, training)
     st.subheader("Model files")
     st.caption("Runs live in this browser tab: a reload or a closed tab loses them. Download a model to keep it, "
                "and load it again here.")

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitnet.cli import main
+from digitnet.cli import build_parser, main, settings_from, train_command
 from digitnet.files.mnist import ENV_VAR
 from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 EPOCH_KEYS = {"epoch", "train_loss", "valid_loss", "accuracy", "seconds"}
@@ -154,3 +155,14 @@ def test_predict_with_the_largest_model_the_app_makes(tmp_path, images):
     result = digitnet("predict", "--model", path, images / "six.png", "--json")
     assert result.returncode == 0, result.stderr
     assert json_lines(result.stdout)[0]["digit"] in (2, 6)
+
+
+@pytest.mark.parametrize("settings", [
+    Settings(model="linear", lr=1.0, bs=256, loss="mnist", opt="sgd", shuffle=False, epochs=40, seed=0),
+    Settings(digits="all", lr=0.0003, hidden=(64, 32, 16), augment=True, init="randn", seed=12345),
+    Settings(digits=(7, 1), opt="momentum", lr=0.123456789, seed=None),
+], ids=["lesson", "ten", "unseeded"])
+def test_the_train_command_gives_back_the_settings(settings):
+    words = " ".join(train_command(settings)).split()
+    assert words[:4] == ["python", "-m", "digitnet", "train"]
+    assert settings_from(build_parser().parse_args(words[3:])) == settings.checked()

@@ -1,6 +1,6 @@
 """The parts of digitnet and how they may depend on each other: the lesson engine stands on
-its own, drawing and files sit beside it, the app's support above them, and nothing under
-digitnet/ imports Streamlit. Pages stay thin."""
+its own, drawing, files and export sit beside it, the app's support above them, and nothing
+under digitnet/ imports Streamlit. Pages stay thin."""
 
 import ast
 from pathlib import Path
@@ -33,7 +33,7 @@ def modules(part: str) -> list[Path]:
 
 def test_the_parts_are_there():
     assert {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()} == {
-        "lesson", "drawing", "files", "app_support",
+        "lesson", "drawing", "files", "export", "app_support",
     }
 
 
@@ -49,8 +49,8 @@ def test_the_lesson_engine_imports_no_plotting_and_no_app_support(path):
     assert not {name for name in names if name.startswith(("digitnet.app_support", "digitnet.drawing"))}
 
 
-@pytest.mark.parametrize("path", modules("drawing") + modules("files"), ids=lambda p: p.name)
-def test_drawing_and_files_import_no_app_support(path):
+@pytest.mark.parametrize("path", modules("drawing") + modules("files") + modules("export"), ids=lambda p: p.name)
+def test_drawing_files_and_export_import_no_app_support(path):
     assert not {name for name in imported(path) if name.startswith("digitnet.app_support")}
     assert not {name for name in imported(path) if name.split(".")[0] in PLOTTING}
 

@@ -45,11 +45,12 @@ class Lab:
     def take_messages(self, place: str) -> list[tuple[str, str]]:
         return self.messages.pop(place, [])
 
-    def start_run(self, data: Dataset) -> Run:
-        """A new run with the current settings, kept in the history."""
+    def start_run(self, data: Dataset, start: Run | None = None) -> Run:
+        """A new run with the current settings, kept in the history; from the same start as the
+        earlier run `start` when given (its first weights, model, init and seed)."""
         from ..lesson.learner import Run
 
-        run = Run(self.settings, data, name=f"run {len(self.runs) + 1}")
+        run = Run(self.settings, data, name=f"run {len(self.runs) + 1}", start=start)
         self.runs.append(run)
         return run
 
@@ -101,6 +102,9 @@ class Lab:
                 return True
         except Busy:
             return False
+
+    def run_named(self, name: str | None) -> Run | None:
+        return next((run for run in self.runs if run.name == name), None)
 
     def latest(self, digits=None) -> Run | None:
         """The newest run with a usable model, for the given digits if any."""

@@ -21,6 +21,9 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets" / "mnist"
 CHECKSUMS = "SHA256SUMS"
 SPLITS = ("train", "test")
 ENV_VAR = "DIGITNET_DATA"
+# The names of MNIST's four files, as distributed (train-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte, ...):
+# prefix "train" or "t10k", kind "images" (ndim 3) or "labels" (ndim 1).
+IDX_PATTERN = "{prefix}-{kind}[-.]idx{ndim}-ubyte*"
 
 
 def asset_name(split: str, digit: int) -> str:
@@ -79,7 +82,7 @@ class IdxFiles:
         return f"MNIST IDX files in {self.folder}"
 
     def _find(self, split: str, kind: str, ndim: int) -> Path:
-        pattern = f"{self.PREFIX[split]}-{kind}[-.]idx{ndim}-ubyte*"
+        pattern = IDX_PATTERN.format(prefix=self.PREFIX[split], kind=kind, ndim=ndim)
         found = sorted(self.folder.glob(pattern))
         if not found:
             raise DataError(f"{self.folder}: no file matching {pattern}")

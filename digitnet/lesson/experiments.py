@@ -1,13 +1,14 @@
-"""The lesson's six experiments. Each has one entry function that runs it on the real data
-and models and returns a frozen result holding every number its panel states; the
-Experiments page only lays these out. Like the lesson they use a pair of digits and,
-unless told otherwise, its recipe (settings.LESSON).
+"""The lesson's six experiments, and two of the questions the chapter leaves open. Each has one
+entry function that runs it on the real data and models and returns a frozen result holding
+every number its panel states; the Experiments page only lays these out. Like the lesson they
+use a pair of digits and, unless told otherwise, its recipe (settings.LESSON).
 
 1 accuracy_vs_loss, 2 sigmoid_at, 3 accumulate_gradients, 4 shuffling, 5 learning_rates,
-6 batch_sizes.
+6 batch_sizes; 7 threshold_question, 8 dead_units_by_rate.
 """
 
 import copy
+import math
 import statistics
 from dataclasses import dataclass
 
@@ -16,12 +17,12 @@ import torch
 from ..errors import Diverged
 from . import steps
 from .dataset import Dataset
-from .inspection import training_batch
+from .inspection import DeadUnits, dead_unit_history, training_batch
 from .learner import EpochResult, Run, batch_indices
 from .losses import accuracy, loss_function, mnist_loss, predicted_labels, true_labels
 from .models import LinearModel
 from .optim import make_optimiser
-from .settings import LESSON, Settings
+from .settings import LESSON, RECOMMENDED, Settings
 from .stepper import image_losses
 
 
@@ -373,3 +374,110 @@ def batch_sizes(data: Dataset, seed: int) -> BatchSizes:
     seen = [[min((i + 1) * t.settings.bs, n) for i in range(len(t.batch_losses))] for t in traces]
     smooth = running_mean(traces[0].batch_losses, MIDDLE_BATCH)
     return BatchSizes(base, n, traces, seen, smooth, seen[0][MIDDLE_BATCH - 1 :])
+
+
+# 7. The threshold: the lesson's `preds > 0.0` and `sigmoid(preds) > 0.5`
+
+# Enough for the lesson's recipe, shuffled, to be a trained model (tests/lesson/test_experiments.py checks), and quick.
+THRESHOLD_EPOCHS = 5
+THRESHOLDS = tuple(round(0.01 * i, 2) for i in range(1, 100))  # on the sigmoid, the curve's points
+
+
+@dataclass(frozen=True)
+class ThresholdPoint:
+    """The answers when an image is called label 1 for sigmoid(output) > threshold."""
+
+    threshold: float
+    output: float  # the same cut on the raw output: sigmoid(output) > t is output > log(t / (1 - t))
+    accuracy: float
+    false_first: int  # images of the second digit called the first: "false 2s" for 2 vs 6
+    false_second: int  # images of the first digit called the second: "false 6s"
+
+
+@dataclass(frozen=True)
+class ThresholdQuestion:
+    """Experiment 7, on the validation images and the lesson's model trained THRESHOLD_EPOCHS epochs."""
+
+    settings: Settings
+    digits: tuple[int, ...]
+    outputs: torch.Tensor  # (n,): the model's raw output for each image
+    labels: torch.Tensor  # (n,): 0 or 1
+    agree: int  # images that `preds > 0.0` and `sigmoid(preds) > 0.5` give the same answer
+    nearest: float  # the output nearest 0: how near any image came to the line
+    curve: list[ThresholdPoint]  # at each of THRESHOLDS
+
+    @property
+    def total(self) -> int:
+        return len(self.labels)
+
+    def at(self, threshold: float) -> ThresholdPoint:
+        return threshold_point(self.outputs, self.labels, threshold)
+
+    @property
+    def best(self) -> ThresholdPoint:
+        """The point of the curve with the highest accuracy (the lowest threshold of a tie)."""
+        return max(self.curve, key=lambda point: point.accuracy)
+
+
+def threshold_point(outputs: torch.Tensor, labels: torch.Tensor, threshold: float) -> ThresholdPoint:
+    answers = outputs.sigmoid() > threshold
+    return ThresholdPoint(
+        threshold, math.log(threshold / (1 - threshold)), (answers.long() == labels).float().mean().item(),
+        int((~answers & (labels == 1)).sum()), int((answers & (labels == 0)).sum()),
+    )
+
+
+def threshold_question(data: Dataset, seed: int) -> ThresholdQuestion:
+    settings = LESSON.replace(digits=data.digits, seed=seed, shuffle=True, epochs=THRESHOLD_EPOCHS)
+    run = Run(settings, data)
+    for _ in run.fit():
+        pass
+    with torch.no_grad():
+        preds = run.model(data.valid_x)[:, 0]
+    labels = true_labels(data.valid_y)
+    agree = int(((preds > 0.0) == (preds.sigmoid() > 0.5)).sum())
+    curve = [threshold_point(preds, labels, t) for t in THRESHOLDS]
+    return ThresholdQuestion(run.settings, data.class_digits, preds, labels, agree, preds.abs().min().item(), curve)
+
+
+# 8. Dead units: a large learning rate kills more of them
+
+# From rates that leave every first-layer unit alive to rates that kill most of them within an epoch or
+# two (tests/lesson/test_experiments.py checks the two ends).
+DEAD_RATES = (0.01, 0.1, 1.0, 3.0)
+DEAD_EPOCHS = 2
+
+
+@dataclass(frozen=True)
+class RateDeaths:
+    """The three-layer net trained with one learning rate: its dead units at the start and after each epoch."""
+
+    lr: float
+    dead: DeadUnits
+    accuracy: float | None  # after the last epoch; None when none finished
+    diverged: str | None
+
+
+@dataclass(frozen=True)
+class DeadUnitsByRate:
+    """Experiment 8: the same net from the same start, trained with plain SGD at each learning rate."""
+
+    settings: Settings  # what the runs share
+    runs: list[RateDeaths]  # in the order of the rates asked
+
+
+def dead_units_by_rate(data: Dataset, seed: int, rates=DEAD_RATES, epochs: int = DEAD_EPOCHS) -> DeadUnitsByRate:
+    base = RECOMMENDED.replace(digits=data.digits, seed=seed, opt="sgd", epochs=epochs)
+    found = []
+    for lr in rates:
+        run, diverged = Run(base.replace(lr=lr), data), None
+        try:
+            for _ in run.fit():
+                pass
+        except Diverged as exc:
+            diverged = str(exc)
+        # The weights after whole epochs only: a diverged run's last weights may be no numbers at all.
+        history = list(zip(["start"] + [f"epoch {e.epoch}" for e in run.history], run.snapshots, strict=True))
+        accuracy = run.history[-1].accuracy if run.history else None
+        found.append(RateDeaths(lr, dead_unit_history(history, data.valid_x), accuracy, diverged))
+    return DeadUnitsByRate(base, found)

@@ -1,11 +1,12 @@
 """A model opened up: its layers as matrices, how they changed epoch by epoch, the gradients
-of one batch, and its answers on the validation set.
+of one batch, its dead units, and its answers on the validation set.
 """
 
 import copy
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 from . import steps
 from .dataset import Dataset
@@ -42,6 +43,34 @@ def weight_history(run) -> list[tuple[str, dict[str, torch.Tensor]]]:
     if any(not torch.equal(now[name], value) for name, value in history[-1][1].items()):
         history.append((f"now (stopped in epoch {len(run.history) + 1})", now))
     return history
+
+
+@torch.no_grad()
+def dead_units(params: dict[str, torch.Tensor], x: torch.Tensor) -> list[torch.Tensor]:
+    """For each hidden layer (none in the linear model), which of its units never activate on the
+    images x: (units,) True where the ReLU gives 0 for every image. The layers are computed as
+    nn.Linear computes them, so a model and its parameters find the same units."""
+    found, h = [], x
+    for layer in layers(params)[:-1]:
+        h = F.relu(F.linear(h, layer.weight, layer.bias))
+        found.append((h == 0).all(dim=0))
+    return found
+
+
+@dataclass(frozen=True)
+class DeadUnits:
+    """The dead units of each hidden layer at points of a run: at the start, after each epoch, ..."""
+
+    labels: list[str]  # where each count was taken: "start", "epoch 1", ...
+    sizes: list[int]  # units in each hidden layer
+    counts: list[list[int]]  # counts[i][k]: dead units of hidden layer k at labels[i]
+
+
+def dead_unit_history(history: list[tuple[str, dict[str, torch.Tensor]]], x: torch.Tensor) -> DeadUnits:
+    """Dead units on the images x for each (label, parameters) of a weight history (weight_history)."""
+    sizes = [len(layer.bias) for layer in layers(history[0][1])[:-1]]
+    counts = [[int(dead.sum()) for dead in dead_units(params, x)] for _, params in history]
+    return DeadUnits([label for label, _ in history], sizes, counts)
 
 
 def training_batch(data: Dataset, size: int, number: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -44,6 +44,26 @@ def batch_indices(n: int, bs: int, shuffle: bool, generator: torch.Generator):
         yield slice(start, start + bs) if order is None else order[start : start + bs]
 
 
+def diverged_message(epoch: int, batch: int, loss: float, lr: float) -> str:
+    """What a run says when a batch's loss shows that the steps overshot."""
+    return (
+        f"Training diverged in epoch {epoch}, batch {batch}: the loss became {loss:.4g}. "
+        f"The steps were too big; try a smaller learning rate than {lr:g}."
+    )
+
+
+# What makes a run's first weights: a run "from the same start" as another takes these from it.
+START = ("model", "digits", "hidden", "init", "seed")
+
+
+def same_start(earlier: Settings, settings: Settings) -> Settings:
+    """`settings` with what makes the first weights taken from `earlier`: its model, digits, hidden
+    sizes, init and seed. The seed also drives shuffling and augmentation: two runs that shuffle see
+    the images of their first epoch in the same order (another batch size only cuts it into other
+    batches), and of every epoch when neither augments, or both augment batches of the same size."""
+    return settings.replace(**{name: getattr(earlier, name) for name in START})
+
+
 @torch.no_grad()
 def evaluate(model, x, y, loss_fn) -> tuple[float, float]:
     """Loss and accuracy on a whole set, in one pass."""
@@ -78,8 +98,11 @@ class Run:
     "diverged"; "loaded" for a model read from a file.
     """
 
-    def __init__(self, settings: Settings, data: Dataset, model=None, name: str = "run"):
-        """A fresh model (step 1), or `model` when given: one loaded from a file, say."""
+    def __init__(self, settings: Settings, data: Dataset, model=None, name: str = "run", start: "Run | None" = None):
+        """A fresh model (step 1), or `model` when given: one loaded from a file, say. With `start`, an
+        earlier run, the new run begins from exactly its first weights (see same_start)."""
+        if start is not None:
+            settings = same_start(start.settings, settings)
         settings = settings.checked()
         if settings.seed is None:
             settings = settings.replace(seed=random.randint(0, MAX_SEED))
@@ -91,6 +114,11 @@ class Run:
         self.id = uuid.uuid4().hex  # made when the run starts: whoever records it, records it once
         self.generator = torch.Generator().manual_seed(settings.seed)
         self.model = model or initialise(settings, data.n_outputs, self.generator)
+        # Why the settings alone cannot replay this run (an exported script replays them), if they cannot.
+        self.unreplayable: str | None = "it was loaded from a file" if model is not None else None
+        self.same_start_as: str | None = None  # the name of the run whose first weights it took
+        if start is not None:
+            self._begin_as(start)
         self.optimiser = make_optimiser(settings.opt, self.model.parameters(), settings.lr)
         self.loss_fn = loss_function(settings.loss, data.binary)
         self.history: list[EpochResult] = []
@@ -98,6 +126,18 @@ class Run:
         self.snapshots = [self.weights()]  # the parameters at the start and after each epoch
         self.diverged: str | None = None
         self.status = "new" if model is None else "loaded"
+
+    def _begin_as(self, earlier: "Run") -> None:
+        """Take the earlier run's first weights. With its seed and init they are the weights just drawn,
+        and drawing them all the same keeps the generator where the earlier run's was; a loaded
+        model's weights are not what the seed draws."""
+        first = earlier.snapshots[0]
+        with torch.no_grad():
+            for name, p in self.model.named_parameters():
+                if not torch.equal(p, first[name]):
+                    self.unreplayable = f"it began from the weights of {earlier.name}, which its seed does not draw"
+                p.copy_(first[name])
+        self.same_start_as = earlier.name
 
     @property
     def usable(self) -> bool:
@@ -129,6 +169,8 @@ class Run:
         if changed:
             raise SettingsError(f"{' and '.join(changed)} cannot change for a model that exists: start a new one")
         settings = settings.replace(seed=self.settings.seed, init=self.settings.init, hidden=self.settings.hidden)
+        if settings.replace(epochs=self.settings.epochs) != self.settings:
+            self.unreplayable = "its settings changed while it trained"
         if (settings.opt, settings.lr) != (self.settings.opt, self.settings.lr):
             self.optimiser = make_optimiser(settings.opt, self.model.parameters(), settings.lr)
         self.loss_fn = loss_function(settings.loss, self.data.binary)
@@ -174,10 +216,7 @@ class Run:
         """Keep a batch's loss; Diverged, with advice, when it shows the steps overshot."""
         if not loss < EXPLODED:  # also catches NaN
             self.status = "diverged"
-            self.diverged = (
-                f"Training diverged in epoch {epoch}, batch {batch}: the loss became {loss:.4g}. "
-                f"The steps were too big; try a smaller learning rate than {self.settings.lr:g}."
-            )
+            self.diverged = diverged_message(epoch, batch, loss, self.settings.lr)
             raise Diverged(self.diverged)
         self.batch_losses.append(loss)
 

@@ -5,6 +5,8 @@ import torch
 from ..errors import SettingsError
 from .settings import OPTIMISERS
 
+MOMENTUM = 0.9  # the optimiser named "momentum": PyTorch's SGD, each step carrying on this share of the last
+
 
 class SGD:
     """Plain gradient descent: each parameter moves against its gradient, lr times as far."""
@@ -27,7 +29,7 @@ def make_optimiser(name: str, params, lr: float):
     if name == "sgd":
         return SGD(params, lr)
     if name == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+        return torch.optim.SGD(params, lr=lr, momentum=MOMENTUM)
     if name == "adam":
         return torch.optim.Adam(params, lr=lr)
     raise SettingsError(f"optimiser must be one of {', '.join(OPTIMISERS)}; got {name!r}")

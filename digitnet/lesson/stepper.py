@@ -164,6 +164,8 @@ class Stepper:
     def _predict(self) -> None:
         if not self.mid_epoch:
             self._start_epoch()
+        # A stepped epoch can stop half way, take other settings or end in fit, which skips its rest.
+        self.run.unreplayable = self.run.unreplayable or "it was stepped through"
         s = self.run.settings
         self.indices, self.epoch_left = self.epoch_left[: s.bs], self.epoch_left[s.bs :]
         self.batch += 1

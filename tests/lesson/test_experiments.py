@@ -221,3 +221,49 @@ def test_batch_sizes_state_steps_noise_and_the_smoothed_curve(small):
     expected = torch.nn.functional.conv1d(torch.tensor(single, dtype=torch.float64)[None, None], window[None, None])
     assert r.smooth == pytest.approx(expected[0, 0].tolist()) and len(r.smooth) == n - LESSON.bs + 1
     assert r.smooth_seen == list(range(LESSON.bs, n + 1))
+
+
+def test_the_threshold_question_on_the_lessons_trained_model(dataset):
+    r = ex.threshold_question(dataset, 0)
+    again = Run(LESSON.replace(seed=0, shuffle=True, epochs=ex.THRESHOLD_EPOCHS), dataset)
+    for _ in again.fit():
+        pass
+    assert again.history[-1].accuracy > 0.95  # a trained model
+    assert r.agree == r.total == len(dataset.valid_x)
+    outputs = again.model(dataset.valid_x).detach()[:, 0].numpy()
+    labels = dataset.valid_y[:, 0].numpy()
+    middle = r.at(0.5)
+    assert middle.accuracy == pytest.approx(again.history[-1].accuracy, abs=1e-9) and middle.output == 0.0
+    for threshold in (0.1, 0.5, 0.77):
+        point = r.at(threshold)
+        cut = math.log(threshold / (1 - threshold))  # sigmoid(x) > t exactly when x > log(t / (1 - t))
+        assert point.output == pytest.approx(cut)
+        called_second = outputs > cut
+        assert point.false_first == int(((~called_second) & (labels == 1)).sum())
+        assert point.false_second == int((called_second & (labels == 0)).sum())
+        mistakes = point.false_first + point.false_second
+        assert point.accuracy == pytest.approx(1 - mistakes / len(labels), abs=1e-6)
+    assert [p.threshold for p in r.curve] == list(ex.THRESHOLDS) and r.curve[49] == middle
+    assert r.best.accuracy == max(p.accuracy for p in r.curve) >= middle.accuracy
+    assert r.best == next(p for p in r.curve if p.accuracy == r.best.accuracy)
+    firsts = [p.false_first for p in r.curve]
+    seconds = [p.false_second for p in r.curve]
+    assert firsts == sorted(firsts) and seconds == sorted(seconds, reverse=True)  # a higher line: fewer called 6
+
+
+def test_an_output_this_near_0_has_a_sigmoid_of_exactly_one_half_in_float32():
+    """Why the page words the agreement as it does: the two tests differ only this near the line."""
+    tiny = torch.tensor([1e-8])
+    assert bool(tiny > 0.0) and not bool(tiny.sigmoid() > 0.5)
+
+
+def test_a_large_learning_rate_kills_more_units(dataset):
+    r = ex.dead_units_by_rate(dataset, 0, (0.01, 3.0), 2)
+    gentle, big = r.runs
+    assert gentle.dead.sizes == big.dead.sizes == [40, 20]
+    assert gentle.dead.labels == ["start", "epoch 1", "epoch 2"]
+    assert gentle.dead.counts[0] == big.dead.counts[0]  # the same start
+    assert big.dead.counts[-1][0] > gentle.dead.counts[-1][0] + 10
+    assert big.dead.counts[-1][1] == 20 and big.accuracy < 0.6  # all of the last hidden layer: one answer for all
+    assert gentle.accuracy > 0.9 and gentle.diverged is big.diverged is None
+    assert r.settings.opt == "sgd" and r.settings.model == "mlp"

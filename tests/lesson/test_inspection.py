@@ -9,12 +9,15 @@ from digitnet.lesson.inspection import (
     answers,
     batch_gradients,
     confusion_matrix,
+    dead_unit_history,
+    dead_units,
     layers,
     training_batch,
     weight_history,
 )
 from digitnet.lesson.learner import Run
 from digitnet.lesson.losses import bce_loss, mnist_loss
+from digitnet.lesson.models import make_mlp
 from digitnet.lesson.settings import Settings
 
 
@@ -193,3 +196,49 @@ def test_ten_digit_answers(small):
     assert matrix.trace().item() / 10_000 == pytest.approx(run.evaluate()[1])
     [layer] = layers(run.snapshots[0])
     assert layer.weight.shape == (10, 784)
+
+
+def dead_by_hooks(model, x) -> list[torch.Tensor]:
+    """Dead units found another way: the real net's ReLU outputs, caught as the net runs."""
+    outputs = []
+    hooks = [relu.register_forward_hook(lambda _module, _inputs, out: outputs.append(out))
+             for relu in model if isinstance(relu, torch.nn.ReLU)]
+    with torch.no_grad():
+        model(x)
+    for hook in hooks:
+        hook.remove()
+    return [(out == 0).all(dim=0) for out in outputs]
+
+
+def test_units_with_a_large_negative_bias_are_dead_by_construction(pair):
+    net = make_mlp((8, 5), 1, "scaled", torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        for layer in (net[0], net[2]):
+            layer.bias.fill_(1000.0)  # far above anything the weights add: every other unit fires for every image
+        net[0].bias[3] = -1e6
+        net[2].bias[1] = -1e6
+    params = dict(net.named_parameters())
+    first, second = dead_units(params, pair.valid_x)
+    assert first.nonzero()[:, 0].tolist() == [3] and second.nonzero()[:, 0].tolist() == [1]
+    assert [found.tolist() for found in dead_by_hooks(net, pair.valid_x)] == [first.tolist(), second.tolist()]
+
+
+def test_dead_units_of_a_trained_net_are_the_units_its_relus_never_open(pair):
+    run = trained(Settings(opt="sgd", lr=1.0, epochs=1, seed=0), pair)  # a big rate: several units die
+    found = dead_units(run.weights(), pair.valid_x)
+    assert sum(int(dead.sum()) for dead in found) > 0
+    assert [dead.tolist() for dead in found] == [dead.tolist() for dead in dead_by_hooks(run.model, pair.valid_x)]
+
+
+def test_dead_unit_history_counts_each_layer_at_every_epoch(pair):
+    run = trained(Settings(opt="sgd", lr=1.0, epochs=2, seed=0, hidden=(30, 10, 6)), pair)
+    history = dead_unit_history(weight_history(run), pair.valid_x)
+    assert history.labels == ["start", "epoch 1", "epoch 2"] and history.sizes == [30, 10, 6]
+    for counts, snapshot in zip(history.counts, run.snapshots, strict=True):
+        net = make_mlp((30, 10, 6))
+        net.load_state_dict(snapshot)
+        assert counts == [int(dead.sum()) for dead in dead_by_hooks(net, pair.valid_x)]
+
+
+def test_the_linear_model_has_no_hidden_units(linear, pair):
+    assert dead_units(linear.weights(), pair.valid_x) == []

@@ -5,9 +5,9 @@ import torch
 
 from digitnet.errors import Diverged
 from digitnet.lesson.dataset import load_dataset
-from digitnet.lesson.learner import BatchResult, EpochResult, Run, batch_indices, evaluate
+from digitnet.lesson.learner import BatchResult, EpochResult, Run, batch_indices, diverged_message, evaluate
 from digitnet.lesson.losses import accuracy, cross_entropy_loss, mnist_loss
-from digitnet.lesson.models import LinearModel
+from digitnet.lesson.models import LinearModel, make_mlp
 from digitnet.lesson.optim import SGD
 from digitnet.lesson.settings import Settings
 
@@ -175,3 +175,51 @@ def test_evaluate_function(small):
         outputs = model(small.valid_x)
     assert loss == pytest.approx(mnist_loss(outputs, small.valid_y).item())
     assert acc == accuracy(outputs, small.valid_y)
+
+
+def test_a_run_from_the_same_start_begins_with_the_earlier_runs_first_weights(small):
+    earlier = train(Settings(model="mlp", hidden=(12, 6), epochs=1, seed=3), small)
+    again = Run(Settings(model="linear", lr=0.1, opt="sgd", seed=99, init="randn"), small, start=earlier)
+    # the first weights as the seed draws them, made here without the runs
+    drawn = make_mlp((12, 6), 1, "scaled", torch.Generator().manual_seed(3))
+    assert list(dict(again.model.named_parameters())) == list(dict(drawn.named_parameters()))
+    for name, p in again.model.named_parameters():
+        assert torch.equal(p, dict(drawn.named_parameters())[name])
+        assert torch.equal(p, earlier.snapshots[0][name])
+        assert not torch.equal(p, earlier.model.state_dict()[name])  # the earlier run has moved on since
+    s = again.settings
+    assert (s.model, s.hidden, s.seed, s.init, s.lr, s.opt) == ("mlp", (12, 6), 3, "scaled", 0.1, "sgd")
+    assert again.same_start_as == earlier.name and again.unreplayable is None
+
+
+def test_the_same_start_with_another_batch_size_sees_the_images_in_the_same_order(small):
+    earlier = Run(Settings(model="linear", bs=64, seed=5), small)
+    again = Run(Settings(model="linear", bs=100, lr=0.1), small, start=earlier)
+    n = len(small.train_x)
+    orders = [torch.cat([torch.arange(n)[i] for i in batch_indices(n, run.settings.bs, True, run.generator)])
+              for run in (earlier, again)]
+    assert torch.equal(*orders) and not torch.equal(orders[0], torch.arange(n))
+
+
+def test_the_same_start_as_a_loaded_model_cannot_be_replayed_from_its_seed(small):
+    stranger = LinearModel(1, "scaled", torch.Generator().manual_seed(42))
+    loaded = Run(Settings(model="linear", seed=0), small, model=stranger, name="mine.safetensors")
+    again = Run(Settings(model="linear", seed=0), small, start=loaded)
+    assert torch.equal(again.model.weights, stranger.weights)
+    assert loaded.unreplayable == "it was loaded from a file"
+    assert again.unreplayable == "it began from the weights of mine.safetensors, which its seed does not draw"
+
+
+def test_changing_settings_other_than_epochs_makes_a_run_unreplayable(small):
+    run = Run(Settings(model="linear", epochs=1, seed=0), small)
+    run.change_settings(run.settings.replace(epochs=5))
+    assert run.unreplayable is None
+    run.change_settings(run.settings.replace(lr=0.5))
+    assert run.unreplayable == "its settings changed while it trained"
+
+
+def test_the_divergence_message_names_the_batch_and_the_rate():
+    assert diverged_message(2, 7, 1234.5, 3.0) == (
+        "Training diverged in epoch 2, batch 7: the loss became 1234. The steps were too big; "
+        "try a smaller learning rate than 3."
+    )

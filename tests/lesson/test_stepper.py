@@ -238,3 +238,11 @@ def test_each_step_runs_the_function_the_page_shows_for_it(small, model):
             assert CODE[step].__code__ in called
         assert all(CODE[other].__code__ not in called for other in range(1, 6) if other != step)
     assert CODE[6] is Run.repeat  # step 6 is the loop that fit runs; the stepper walks it batch by batch
+
+
+def test_a_stepped_run_cannot_be_replayed_from_its_settings(small):
+    run = Run(LESSON.replace(seed=0), small)
+    stepper = Stepper(run)
+    assert run.unreplayable is None  # nothing stepped yet
+    stepper.advance()
+    assert run.unreplayable == "it was stepped through"

@@ -7,7 +7,9 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from digitnet.lesson import experiments as ex
 from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.learner import Run
 from digitnet.lesson.models import LinearModel
 from digitnet.lesson.settings import LESSON
 from tests.apptest import click, open_page
@@ -99,3 +101,32 @@ def test_batch_sizes_one_epoch_each(at):
     assert rows[0]["noise"] > 10 * rows[1]["noise"] > 0
     assert math.isnan(rows[2]["noise"])  # one step: nothing to compare it with
     assert all(r["seconds"] > 0 for r in rows)
+
+
+def test_the_threshold_question(at):
+    click(at, "exp7_run")
+    assert "each of the 1,990 validation images gets the same answer both ways" in " ".join(s.value for s in at.success)
+    assert "sigmoid(0) = 0.5" in text(at)
+    # the lesson's model as the experiment trains it, scored here by hand
+    run = Run(LESSON.replace(seed=0, shuffle=True, epochs=ex.THRESHOLD_EPOCHS), load_dataset())
+    for _ in run.fit():
+        pass
+    outputs = run.model(run.data.valid_x).detach()[:, 0]
+    labels = run.data.valid_y[:, 0]
+    assert metric(at, "Validation accuracy").value == f"{run.history[-1].accuracy:.4f}"
+    at.slider(key="exp7_threshold").set_value(0.8).run()
+    called_six = outputs.sigmoid() > 0.8
+    assert metric(at, "False 2s").value == str(int((~called_six & (labels == 1)).sum()))
+    assert metric(at, "False 6s").value == str(int((called_six & (labels == 0)).sum()))
+    assert metric(at, "Validation accuracy").value == f"{(called_six.float() == labels).float().mean().item():.4f}"
+    assert "sigmoid(preds) > 0.80 is the same cut as preds > 1.386" in " ".join(c.value for c in at.caption)
+
+
+def test_a_large_learning_rate_kills_more_units(at):
+    click(at, "exp8_run")
+    table = next(d.value for d in at.dataframe if "layer 1 (of 40)" in d.value.columns)
+    rows = table.to_dict("records")
+    assert [r["learning rate"] for r in rows] == ["0.01", "0.1", "1", "3"]
+    dead = [r["layer 1 (of 40)"] for r in rows]
+    assert dead[-1] > dead[0] + 10
+    assert rows[-1]["layer 2 (of 20)"] == 20 and rows[0]["accuracy"] > 0.9

@@ -1,8 +1,18 @@
 """The Train page through Streamlit's AppTest: settings, training, history, files, links."""
 
+import json
+import os
+import subprocess
+import sys
+
+import pyarrow as pa
 import pytest
+import torch
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from digitnet.export.writer import export
+from digitnet.files.mnist import ASSETS, ENV_VAR
 from digitnet.files.modelfile import model_bytes
 from digitnet.lesson.dataset import load_dataset
 from digitnet.lesson.learner import EpochResult
@@ -187,3 +197,68 @@ def test_a_huge_link_value_is_quoted_short():
     at.run()
     [warning] = at.warning
     assert "ignored model=" in warning.value and len(warning.value) < 200
+
+
+def overlay_series(at: AppTest) -> set[str]:
+    """The names of the curves of the run history's overlay, as sent to the browser."""
+    chart = at.get("vega_lite_chart")[-1]  # below the live run's curves
+    return set(pa.ipc.open_stream(chart.proto.data.data).read_all().column("series").to_pylist())
+
+
+def test_export_buttons_send_the_script_and_notebook_that_replay_the_run(monkeypatch, tmp_path):
+    sent = {}  # file name -> bytes, as the page hands them to Streamlit's media files
+    original = MediaFileManager.add
+
+    def keep_what_is_sent(self, data, mimetype, coordinates, file_name=None, **kwargs):
+        sent[file_name] = data
+        return original(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add", keep_what_is_sent)
+    at = train_page({"model": "mlp", "opt": "sgd", "lr": "0.1", "epochs": "1", "seed": "4"})
+    at.button(key="train_button").click().run()
+    assert not at.exception
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert "Export as a script (.py)" in labels and "Export as a notebook (.ipynb)" in labels
+    run = at.session_state.lab.runs[-1]
+    script = sent["digitnet-run-1.py"].decode()
+    assert script == export(run, "digitnet-run-1.py")
+    notebook = json.loads(sent["digitnet-run-1.ipynb"])
+    assert notebook["nbformat"] == 4 and "seed 4" in "".join(notebook["cells"][0]["source"])
+    (tmp_path / "digitnet-run-1.py").write_text(script)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", ENV_VAR)}
+    result = subprocess.run([sys.executable, "digitnet-run-1.py", "--data", str(ASSETS), "--json"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["accuracy"] == pytest.approx(run.history[-1].accuracy, abs=1e-4)
+
+
+def test_a_run_that_cannot_be_replayed_says_why_instead_of_offering_code():
+    at = train_page({"model": "linear"})
+    lab = at.session_state.lab
+    run = lab.start_run(load_dataset((2, 6)))
+    for event in run.fit(1):  # stopped before its first epoch ends
+        if event.batch == 3:
+            break
+    at.run()
+    assert not [b for b in at.get("download_button") if b.proto.label.startswith("Export")]
+    assert "run 1 has not finished an epoch yet" in texts(at.caption)
+
+
+def test_train_again_from_the_same_start_compares_only_what_changed():
+    at = train_page({"model": "linear", "lr": "1.0", "bs": "256", "loss": "mnist", "opt": "sgd", "epochs": "2",
+                     "seed": "3"})
+    at.button(key="train_button").click().run()
+    at.select_slider(key="setting_lr").set_value(0.1).run()
+    at.radio(key="setting_model").set_value("mlp").run()  # the new run takes run 1's model all the same
+    at.number_input(key="setting_seed").set_value(11).run()
+    assert at.selectbox(key="again_from").value == "run 1"
+    at.button(key="again_button").click().run()
+    assert not at.exception
+    first, again = at.session_state.lab.runs
+    assert (again.settings.model, again.settings.seed, again.settings.lr) == ("linear", 3, 0.1)
+    assert [len(run.history) for run in (first, again)] == [2, 2]
+    assert all(torch.equal(again.snapshots[0][name], value) for name, value in first.snapshots[0].items())
+    history = next(d.value for d in at.dataframe if "run" in d.value.columns)
+    assert list(history["run"]) == ["run 1", "run 2 (same start as run 1)"]
+    assert overlay_series(at) == {"run 1: lr 1.0", "run 2 (same start as run 1): lr 0.1"}
+    assert "begins from exactly its first weights" in texts(at.caption)

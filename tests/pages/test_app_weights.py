@@ -1,6 +1,7 @@
 """The Weights page through Streamlit's AppTest: weights, epochs, gradients, mistakes."""
 
 import base64
+import copy
 
 import numpy as np
 import pytest
@@ -176,3 +177,28 @@ def test_a_wide_net_is_drawn_in_part():
     assert values(second["data"][0]["z"]).shape == (128, 128)
     assert second["layout"]["title"]["text"] == "layer 2: 200 → 150 (the first 128 rows and columns)"
     assert values(third["data"][0]["z"]).shape == (1, 128)
+
+
+def test_dead_units_of_a_net_at_every_epoch():
+    lab = lab_with_run(opt="sgd", lr=1.0)  # a big rate: units die in the first epoch
+    run = lab.runs[0]
+    at = weights_page(lab)
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "weights at" in d.value.columns)
+    assert list(table["weights at"]) == ["start", "epoch 1"]
+    for row, snapshot in zip(table.to_dict("records"), run.snapshots, strict=True):
+        # the same counts another way: the ReLUs of the real net, run over the validation images
+        net = copy.deepcopy(run.model)
+        net.load_state_dict(snapshot)
+        with torch.no_grad():
+            first = torch.relu(net[0](run.data.valid_x))
+            second = torch.relu(net[2](first))
+        assert row["layer 1 (40 units)"] == int((first == 0).all(dim=0).sum())
+        assert row["layer 2 (20 units)"] == int((second == 0).all(dim=0).sum())
+    assert table["layer 1 (40 units)"].iloc[-1] > 0
+    assert "A unit is dead when its ReLU gives 0 for every validation image" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_linear_model_has_no_dead_units_section():
+    at = weights_page(lab_with_run(model="linear"))
+    assert "Dead units" not in [s.value for s in at.subheader]
