@@ -30,12 +30,18 @@ bench: $(VENV)/.app
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# requirements.txt lists download.pytorch.org for torch's CPU build. Where that host cannot be
+# reached (machines that reach PyPI or a mirror only, like this project's CI), pip would retry it
+# for every package, with pauses: 7-8 minutes instead of one. There it tries each source once more, at once.
+PIP_INSTALL = $(BIN)/pip install $(shell $(PYTHON) -c "import socket; \
+  socket.create_connection(('download.pytorch.org', 443), 3).close()" 2>/dev/null || echo --retries 1)
+
 $(VENV)/.app: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -r requirements.txt
+	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install -r requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@ $(VENV)/.app
 
 # System packages the suite needs, installed with apt when missing and the user is root:

@@ -2,22 +2,15 @@
 server line per replica, and each replica's share of the cores. tests/browser/test_browser_class.py
 runs the whole class through `make class`."""
 
-import os
 import re
 import subprocess
 import sys
 
 import pytest
 
-from deploy.classroom import ROOT, SBIN, haproxy_binary, render, replica_name, training_slots
+from deploy.classroom import ROOT, render, replica_name, training_slots
 from digitnet.app_support.replica import SESSION_COOKIE
-
-
-def haproxy_accepts(config: str, tmp_path) -> subprocess.CompletedProcess:
-    path = tmp_path / "haproxy.cfg"
-    path.write_text(config)
-    env = {**os.environ, "DIGITNET_LISTEN": "127.0.0.1:8501", "PATH": f"{os.environ['PATH']}:{SBIN}"}
-    return subprocess.run([haproxy_binary(), "-c", "-f", str(path)], env=env, capture_output=True, text=True)
+from tests.deploy import haproxy_accepts
 
 
 @pytest.mark.parametrize("replicas", [1, 2, 8])
