@@ -198,7 +198,10 @@ def main() -> None:
         return
 
     haproxy = haproxy_binary()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # to the `finally` below, as Ctrl-C does
+    # Ctrl-C (SIGINT to the terminal's process group) and SIGTERM both end in the `finally` below;
+    # SIGINT explicitly, as a shell starting `make class &` has it ignored otherwise.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: sys.exit(0))
     children: list[Child] = []
     with tempfile.TemporaryDirectory(prefix="digitnet-class-") as folder:
         config_file = Path(folder) / "haproxy.cfg"
@@ -220,8 +223,6 @@ def main() -> None:
                   f":{args.port} ({len(servers)} replica{'s' if len(servers) > 1 else ''}; Ctrl-C stops it)",
                   flush=True)
             code = supervise(balancer, [child for child in children if child is not balancer])
-        except KeyboardInterrupt:
-            code = 0
         finally:
             stop(children)
     sys.exit(code)
