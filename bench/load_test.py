@@ -25,7 +25,8 @@ session on a third server, with 0, 10, 20 and 30 sessions open, idle after their
 Every server is stopped by its PID at the end, whatever happens; the whole run is bounded
 by --timeout, each session's wait for one answer (its training, say) by --session-timeout.
 "Cores used" is the app processes' CPU time over the class's wall time. The load generator runs
-on the same cores as the server: its CPU time is printed.
+on the same cores as the server: its CPU time is printed, and so is how busy the whole machine
+was (other work on a shared machine leaves the app less).
 """
 
 import argparse
@@ -72,6 +73,13 @@ def cpu_seconds(pid: int) -> float:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine has been busy so far, every core and process (/proc/stat: all
+    but idle and iowait; time stolen by a hypervisor counts as busy, as it was not ours)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_mb(pid: int, field_name: str = "VmRSS") -> float:
@@ -180,10 +188,12 @@ def measure_class(url: str, pids: list[int], n: int, epochs: int, deadline: floa
             await asyncio.gather(*(session.close() for session in open_sessions))
 
     cpu, process_cpu, wall = time.process_time(), {pid: cpu_seconds(pid) for pid in pids}, time.perf_counter()
+    machine = machine_busy_seconds()
     with ExitStack() as stack:
         peaks = {pid: stack.enter_context(PeakMemory(pid)) for pid in pids}
         students = asyncio.run(asyncio.wait_for(whole_class(), deadline - time.monotonic()))
     figures["wall"] = time.perf_counter() - wall
+    figures["machine_cores"] = (machine_busy_seconds() - machine) / figures["wall"]
     figures["processes"] = [
         {"pid": pid, "name": replica_of(pid), "cpu": cpu_seconds(pid) - process_cpu[pid], "peak_rss": peaks[pid].peak,
          "hwm": memory_mb(pid, "VmHWM")} for pid in pids]
@@ -259,6 +269,10 @@ def report(title: str, f: dict) -> None:
     print(f"server CPU: {f['server_cpu']:.1f} s for the class, {f['server_cpu'] / f['sessions']:.2f} s per session "
           f"(one session alone: {f['alone_cpu']:.2f} s); cores used {f['server_cpu'] / f['wall']:.2f}; "
           f"load generator (this process, same cores): {f['client_cpu']:.1f} s")
+    others = f["machine_cores"] - (f["server_cpu"] + f["client_cpu"]) / f["wall"]
+    print(f"machine: {f['machine_cores']:.2f} of {len(os.sched_getaffinity(0))} cores busy during the class: the app "
+          f"{f['server_cpu'] / f['wall']:.2f}, this load generator {f['client_cpu'] / f['wall']:.2f}, anything else "
+          f"(the balancer, other work on the machine) {others:.2f}")
     if len(f["processes"]) > 1:
         for process in f["processes"]:
             print(f"  {process['name']} (pid {process['pid']}): CPU {process['cpu']:.1f} s, "

@@ -7,7 +7,8 @@ For each count N in --replicas, in turn: `make class REPLICAS=N` on 127.0.0.1 (s
 stopped by its process group, harness/classroom.py), then bench/load_test.py's class through
 its balancer, with each replica's CPU time and peak memory measured. Prints load_test's report
 for each, a table, and the ratio of wall times (the last count over the first). Both run in
-this one invocation, so the machine's other load is about the same for both.
+this one invocation; on a shared machine other work still varies between them, so the table
+shows how busy the whole machine was ("machine busy", in cores) beside what the app used.
 """
 
 import argparse
@@ -44,11 +45,11 @@ def main() -> None:
         results[replicas] = one_deployment(replicas, args.sessions, args.epochs, deadline, args.session_timeout)
         report(f"{replicas} replica{'s' if replicas > 1 else ''} behind HAProxy", results[replicas])
     print(f"\n== {args.sessions} sessions x {args.epochs} epochs")
-    print("replicas  finished  wall s    p50 s    p95 s  cores used  peak RSS per replica (MB)")
+    print("replicas  finished  wall s    p50 s    p95 s  cores used  machine busy  peak RSS per replica (MB)")
     for replicas, f in results.items():
         peaks = ", ".join(f"{process['name']} {process['peak_rss']:.0f}" for process in f["processes"])
         print(f"{replicas:>8}  {f['finished']:>4}/{f['sessions']:<4}{f['wall']:>7.1f}  {f['train_p50']:>7.1f}  "
-              f"{f['train_p95']:>7.1f}  {f['server_cpu'] / f['wall']:>10.2f}  {peaks}")
+              f"{f['train_p95']:>7.1f}  {f['server_cpu'] / f['wall']:>10.2f}  {f['machine_cores']:>12.2f}  {peaks}")
     first, last = args.replicas[0], args.replicas[-1]
     if first != last:
         print(f"wall time, {last} replicas / {first}: {results[last]['wall'] / results[first]['wall']:.2f}")

@@ -12,6 +12,7 @@ import asyncio
 import io
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -159,3 +160,10 @@ class Session:
         elif kind == "script_finished":
             return message.script_finished in FINISHED
         return False
+
+
+def run_in_own_thread(coroutine):
+    """asyncio.run in a thread of its own: once Playwright's sync API has been used (a browser
+    test ran), it keeps an event loop running in the calling thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -7,7 +7,6 @@ runs were lost, while the other learner's session carries on untouched. The whol
 started as a teacher starts it and stopped by its process group's id.
 """
 
-import asyncio
 import os
 import signal
 import time
@@ -21,7 +20,7 @@ from digitnet.app_support.replica import RUNS_LOST, SESSION_COOKIE
 from digitnet.files.modelfile import load_model
 from harness.browser import local_page
 from harness.classroom import start_class, stop_class
-from harness.client import Session
+from harness.client import Session, run_in_own_thread
 from harness.server import server_tracebacks
 
 pytestmark = pytest.mark.browser
@@ -44,9 +43,10 @@ def cookie(page, name: str) -> str | None:
     return next((c["value"] for c in page.context.cookies() if c["name"] == name), None)
 
 
-def train(page, button: str = ".st-key-train_button button", runs: int = 1) -> None:
-    page.locator(button).click()
-    page.get_by_text(f"run {runs}: validation accuracy").wait_for(timeout=60_000)
+def train(page) -> None:
+    """Press Train and wait for the session's first run to finish."""
+    page.locator(".st-key-train_button button").click()
+    page.get_by_text(DONE).wait_for(timeout=60_000)
 
 
 def sidebar(page, link: str) -> None:
@@ -64,9 +64,9 @@ def test_a_replica_tells_a_new_session_that_came_from_another_replica_its_runs_w
         finally:
             await session.close()
 
-    assert asyncio.run(first_alerts({SESSION_COOKIE: "r2"})) == [RUNS_LOST]
-    assert asyncio.run(first_alerts({SESSION_COOKIE: "r1"})) == []
-    assert asyncio.run(first_alerts({})) == []
+    assert run_in_own_thread(first_alerts({SESSION_COOKIE: "r2"})) == [RUNS_LOST]
+    assert run_in_own_thread(first_alerts({SESSION_COOKIE: "r1"})) == []
+    assert run_in_own_thread(first_alerts({})) == []
 
 
 def test_browsers_land_on_both_replicas_and_each_trains_downloads_and_loads_its_images(browser, classroom):

@@ -8,10 +8,10 @@ sessions and prints timings.
 
 import asyncio
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from harness.client import run_in_own_thread
 from harness.load import WAITING, run_class
 from harness.server import server_tracebacks, start_app, stop_app
 
@@ -28,16 +28,9 @@ def small_server(tmp_path_factory):
     stop_app(process)
 
 
-def in_own_thread(coroutine):
-    """asyncio.run in a thread of its own: once a browser test has run, Playwright's sync API
-    keeps an event loop running in this one."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
 def test_six_learners_training_at_once_all_finish_and_each_sees_only_their_own_run(small_server):
     url, log = small_server
-    students = in_own_thread(asyncio.wait_for(run_class(url, SESSIONS, EPOCHS, timeout=60), 120))
+    students = run_in_own_thread(asyncio.wait_for(run_class(url, SESSIONS, EPOCHS, timeout=60), 120))
     for student in students:
         assert not student.problems, student.problems
         assert student.finished() and student.epochs == EPOCHS, student
