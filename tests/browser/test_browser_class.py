@@ -1,10 +1,11 @@
 """A class through `make class REPLICAS=2`: HAProxy in front of two app processes.
 
 Browsers land on both replicas and stay there: each trains, downloads its model and loads its
-page's images, which live in its own replica's memory. Then one replica is killed: its learner
-reconnects through the balancer to the other and gets a working fresh session, told that the
-runs were lost, while the other learner's session carries on untouched. The whole of it is
-started as a teacher starts it and stopped by its process group's id.
+page's images, which live in its own replica's memory. Then one replica is killed: its learners
+(one training, one idle) reconnect through the balancer to the other and get a working fresh
+session, told that their runs were lost, while a learner on the other replica trains on
+untouched. The whole of it is started as a teacher starts it and stopped by its process group's
+id. Run with -s to see what each learner saw.
 """
 
 import os
