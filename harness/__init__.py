@@ -3,6 +3,7 @@ websocket client, generated drawings, and the classroom and live-chart runs that
 asserts on and a benchmark prints.
 
 - `server`: `streamlit run app.py` on a free port of 127.0.0.1, stopped by its PID.
+- `classroom`: `make class` (replicas behind HAProxy) in a process group, stopped by the group's id.
 - `browser`: Debian's Chromium through Playwright, and pages that fail on requests off this machine.
 - `client`: a Streamlit session driven over its websocket, as a browser tab drives it.
 - `drawings`: mouse-like drawings of 2s and 6s, and the strokes the browser tests draw.

@@ -80,9 +80,11 @@ class Reply:
 class Session:
     """One browser tab's Streamlit session on `base_url` (http://host:port)."""
 
-    def __init__(self, base_url: str, timeout: float = 120):
+    def __init__(self, base_url: str, timeout: float = 120, cookies: dict[str, str] | None = None):
         self.base_url = base_url
         self.timeout = timeout
+        self.cookies = cookies or {}  # sent with the websocket's opening request, as a browser sends its cookies
+        self.set_cookies: dict[str, str] = {}  # the cookies the opening request's answer set (a balancer's)
         self.query = ""
         self.path = ""
         self.page_hash = ""
@@ -93,10 +95,15 @@ class Session:
     async def open(self, path: str = "", query: str = "") -> Reply:
         """Connect and load the page at /path?query, as typing the address does."""
         origin = self.base_url
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         self.websocket = await websockets.connect(
             origin.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"], origin=origin,
             max_size=None, open_timeout=self.timeout, close_timeout=5,
+            additional_headers={"Cookie": cookie} if cookie else None,
         )
+        for header in self.websocket.response.headers.get_all("Set-Cookie"):
+            name, _, value = header.split(";", 1)[0].partition("=")
+            self.set_cookies[name.strip()] = value.strip()
         self.path, self.query = path, query
         return await self._rerun(page_name=path)
 
@@ -160,3 +167,4 @@ class Session:
         elif kind == "script_finished":
             return message.script_finished in FINISHED
         return False
+

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from digitnet.app_support.replica import SESSION_COOKIE
+
 from .client import ScriptTimeout, Session
 from .drawings import TWO, render
 
@@ -45,6 +47,7 @@ class Student:
     """What one session went through."""
 
     seed: int
+    replica: str = ""  # the app process that served it, behind a balancer (its digitnet-session cookie)
     train_seconds: float | None = None  # the click to the finished-training message
     start_seconds: float | None = None  # the click to the first progress of its own training
     waited: bool = False  # saw "Waiting for a free slot"
@@ -83,6 +86,7 @@ async def open_train(url: str, seed: int, epochs: int, timeout: float) -> tuple[
     session, student = Session(url, timeout), Student(seed)
     try:
         reply = await session.open("train", f"epochs={epochs}&seed={seed}")
+        student.replica = session.set_cookies.get(SESSION_COOKIE, "")
         student.problems += reply.problems()
     except Exception as exc:  # noqa: BLE001 - a failed session is a figure of the test, not its end
         student.problems.append(f"opening /train: {exc!r}")

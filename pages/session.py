@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from digitnet.app_support.lab import Lab
+from digitnet.app_support.replica import SESSION_COOKIE, own_name, runs_lost_message
 from digitnet.app_support.wording import plain
 from digitnet.errors import DigitnetError
 from digitnet.lesson.settings import Settings
@@ -14,10 +15,14 @@ KEPT = "kept"  # widget key -> value, for widgets whose value outlives the page
 
 
 def start() -> Lab:
-    """Run by app.py: this session's Lab, created on its first run with the URL's settings."""
+    """Run by app.py: this session's Lab, created on its first run with the URL's settings.
+    A browser whose earlier session lived in an app process that has since stopped is told
+    that its runs went with it (app_support/replica.py)."""
     if "lab" not in st.session_state:
         settings, problems = Settings.from_query(st.query_params.to_dict())
         st.session_state.lab = Lab(settings)
+        if lost := runs_lost_message(st.context.cookies.get(SESSION_COOKIE), own_name()):
+            flash("link", lost)
         for problem in problems:
             flash("link", problem)
     return st.session_state.lab

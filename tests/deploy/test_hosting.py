@@ -1,9 +1,9 @@
-"""What a deployment needs: files Hugging Face takes without LFS, and the settings it reads."""
+"""What a host needs: files Hugging Face takes without LFS, its front matter, and the settings Streamlit reads."""
 
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SKIPPED = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 TEN_MB = 10 * 1000 * 1000
 
@@ -15,12 +15,13 @@ def test_every_file_is_under_ten_megabytes():
     assert too_big == {}
 
 
-def test_the_readme_tells_spaces_what_to_run():
+def test_the_readme_tells_spaces_to_build_the_image_and_where_it_serves():
+    """Hugging Face deprecated its Streamlit SDK: a Streamlit app is a Docker Space."""
     front = ROOT.joinpath("README.md").read_text().split("---\n")[1]
     fields = dict(line.split(": ", 1) for line in front.strip().splitlines())
-    assert fields["sdk"] == "streamlit" and fields["app_file"] == "app.py"
-    assert fields["python_version"] == '"3.11"'
-    assert ROOT.joinpath(fields["app_file"]).is_file()
+    assert fields["sdk"] == "docker" and fields["app_port"] == "8501"
+    dockerfile = ROOT.joinpath("Dockerfile").read_text()
+    assert f"EXPOSE {fields['app_port']}" in dockerfile and "--server.port" not in dockerfile  # Streamlit's 8501
 
 
 def test_the_streamlit_config_caps_uploads_and_sends_no_statistics():
