@@ -1,7 +1,6 @@
 """Draw: draw a digit (or upload a picture of one), see what the model answers, and why."""
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from digitnet.app_support.answerers import Answerer, Choice, choices, run_answerer
 from digitnet.app_support.figures import contribution_map, heatmap, probability_bars
@@ -12,6 +11,7 @@ from digitnet.drawing.predict import classify
 from digitnet.drawing.preprocess import open_image, preprocess, viewable
 from digitnet.errors import DigitnetError, EmptyImage, ImageError
 from digitnet.lesson.dataset import ALL_DIGITS
+from pages.canvas import st_canvas
 from pages.controls import task_picker
 from pages.server import dataset
 from pages.session import get_lab, kept, remembered
@@ -69,7 +69,8 @@ def drawn_image():
     )
     # Kept across page switches; its callback runs before the rerun, so the canvas above gets the new width.
     remembered(st.slider, "Stroke width", STROKE_KEY, DEFAULT_STROKE, min_value=6, max_value=40)
-    st.caption("Undo and clear (the bin): in the bar above the square when you point at it.")
+    st.caption("Undo and clear (the bin): in the bar above the square, shown when you point at it "
+               "(always, on a touch screen).")
     if canvas.image_data is None:  # no stroke yet
         return None
     try:
