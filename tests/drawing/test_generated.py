@@ -4,6 +4,7 @@ default models' build never sees the drawings they are measured on."""
 import numpy as np
 import pytest
 
+from digitnet.drawing import generated
 from digitnet.drawing.generated import (
     AMBIGUOUS,
     DIGITS,
@@ -16,6 +17,7 @@ from digitnet.drawing.generated import (
     rgba,
 )
 from digitnet.drawing.preprocess import preprocess
+from tests.test_layout import PACKAGE, imported
 
 LOOK_LIKE_DIGITS = {"O", "S", "Z", "l", "I", "B", "G", "b", "g", "q", "T", "circle"}
 
@@ -66,3 +68,7 @@ def test_the_sets_are_split():
     every = [*FOR_BUILDING.values(), *FOR_MEASURING.values()]
     assert len({spec.seed for spec in every}) == len(every)  # no drawing is in two sets
 
+
+def test_the_build_uses_only_the_sets_for_building():
+    names = {name for name in imported(PACKAGE / "drawing" / "defaults.py") if name.startswith(generated.__name__)}
+    assert names == {generated.__name__, f"{generated.__name__}.FOR_BUILDING"}
