@@ -12,10 +12,10 @@ from PIL import Image, ImageFilter
 from streamlit.testing.v1 import AppTest
 
 from digitnet.drawing.defaults import default_model
+from digitnet.drawing.generated import DIGITS, draw, rgba
 from digitnet.drawing.predict import classify
 from digitnet.drawing.preprocess import preprocess
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
-from harness.drawings import drawing
 from tests.apptest import figures, open_page
 
 HINT = "in the black square"
@@ -40,7 +40,8 @@ def put_on_canvas(at: AppTest, rgba: np.ndarray) -> AppTest:
 
 
 def a_drawing(digit: int, seed: int = 1) -> np.ndarray:
-    return drawing(digit, np.random.default_rng(seed))
+    """A generated drawing of `digit` as the canvas sends it (RGBA)."""
+    return rgba(draw(DIGITS[digit], np.random.default_rng(seed)))
 
 
 def predictions(at: AppTest) -> list[str]:
