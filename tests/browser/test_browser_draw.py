@@ -1,20 +1,18 @@
 """Drawing in a real browser: mouse strokes, the toolbar's undo and clear, touch, the square's
-top-right corner under the toolbar, and refused uploads.
+top-right corner under the toolbar, a finger on a phone, and refused uploads. (Many drawings at a
+person's pace: test_strokes_kept.py.)
 
 The time from releasing the mouse to the answer on screen is printed (pytest -s), not asserted.
 """
 
-import base64
 import io
 import time
 import zipfile
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from harness.browser import local_page
-from harness.drawings import SIX, TWO
+from harness.drawings import CANVAS_PIXELS_JS, SIX, TWO, kept_share, pixels_of, touch_stroke
 
 pytestmark = pytest.mark.browser
 
@@ -90,18 +88,8 @@ def test_draw_with_touch(browser, app_url):
         assert shown_prediction(page) == "Prediction: 6"
 
 
-INKED = """async () => {
-  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
-  const root = document.querySelector('[data-testid="stBidiComponentIsolated"]').shadowRoot;
-  return root.querySelector('canvas.dc-canvas.lower-canvas').toDataURL('image/png');
-}"""
-
-
-def inked(page, x: int, y0: int, y1: int) -> float:
-    """The share of the canvas's pixels at column x, rows y0..y1, that hold white ink."""
-    url = page.evaluate(INKED)
-    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
-    return float((pixels[y0:y1, x].mean(axis=1) > 127).mean())
+def canvas_pixels(page):
+    return pixels_of(page.evaluate(CANVAS_PIXELS_JS))
 
 
 def test_a_stroke_from_the_squares_top_right_corner_is_drawn(page, app_url):
@@ -116,38 +104,59 @@ def test_a_stroke_from_the_squares_top_right_corner_is_drawn(page, app_url):
     page.mouse.move(box["x"] + 200, box["y"] + 260, steps=15)
     page.mouse.up()
     page.get_by_text("Prediction:").wait_for()
-    assert inked(page, 200, 15, 260) > 0.95
+    assert kept_share(canvas_pixels(page), [[(200, 15), (200, 260)]]) == [1.0]
 
 
-def test_a_touch_at_the_corner_takes_nothing_away(browser, app_url):
-    """On a touch screen nothing hovers: the toolbar shows above the square, and a finger that
-    touches the square's top-right corner (where the hidden bin and undo lay) draws, and undoes
-    or clears nothing."""
-    with local_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True) as page:
+MAIN_SCROLL = "() => document.querySelector('[data-testid=\"stMain\"]').scrollTop"
+TOOLBAR = """() => {
+  const root = document.querySelector('[data-testid="stBidiComponentIsolated"]').shadowRoot;
+  const bar = root.querySelector('.dc-toolbar'), square = root.querySelector('canvas.upper-canvas');
+  return {opacity: getComputedStyle(bar).opacity,
+          overlap: bar.getBoundingClientRect().bottom - square.getBoundingClientRect().top};
+}"""
+ANSWER_ON_SCREEN = """() => [...document.querySelectorAll('p')].filter(e => /^(Answer|Not sure):/.test(e.innerText))
+  .map(e => { const r = e.getBoundingClientRect();
+              return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth
+                     && parseFloat(getComputedStyle(e).fontSize) >= 16; })"""
+
+
+def test_a_finger_on_a_phone(browser, app_url):
+    """390x844, touch: the square fits the width, a finger draws without scrolling the page (even
+    from the square's top-right corner, where the hidden toolbar lay), the answer is on screen as
+    the finger lifts, at the page's own scale, and a tap where the hidden undo and bin lay takes
+    nothing away: the toolbar shows above the square, where nothing hovers."""
+    phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+    with local_page(browser, **phone) as page:
         canvas = open_canvas(page, app_url)
+        canvas.evaluate("e => e.scrollIntoView({block: 'center'})")  # where a thumb reaches it
+        page.wait_for_timeout(300)
         box = canvas.bounding_box()
+        assert 0 <= box["x"] and box["x"] + box["width"] <= 390
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
         cdp = page.context.new_cdp_session(page)
-
-        def stroke(points) -> None:
-            spots = [[{"x": box["x"] + x, "y": box["y"] + y}] for x, y in points]
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": spots[0]})
-            for spot in spots[1:]:
-                cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": spot})
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
-        stroke([(170, 60), (170, 150), (170, 250)])
+        four = [[(75, 22), (55, 165), (228, 165)], [(200, 14), (195, 262)]]  # its stem from the corner
+        scrolled = page.evaluate(MAIN_SCROLL)
+        for stroke in four:
+            touch_stroke(cdp.send, box, stroke)
+            page.wait_for_timeout(150)
         page.get_by_text("Prediction:").wait_for()
-        for x in (185, 266):  # where the hidden undo and bin buttons lay
-            stroke([(x, 10), (x + 1, 11)])
-            page.wait_for_timeout(800)
-        assert inked(page, 170, 60, 250) > 0.95
-        toolbar = page.evaluate("""() => {
-          const root = document.querySelector('[data-testid="stBidiComponentIsolated"]').shadowRoot;
-          const bar = root.querySelector('.dc-toolbar');
-          return [getComputedStyle(bar).opacity, bar.getBoundingClientRect().bottom
-                  - root.querySelector('canvas.upper-canvas').getBoundingClientRect().top];
-        }""")
-        assert toolbar[0] == "1" and toolbar[1] <= 0.5
+        assert page.evaluate(MAIN_SCROLL) == scrolled
+        assert page.evaluate(ANSWER_ON_SCREEN) == [True]
+        for x in (185, 266):  # a tap where the hidden undo, then the bin, lay
+            touch_stroke(cdp.send, box, [(x, 10), (x + 1, 11)])
+            page.wait_for_timeout(600)
+        assert min(kept_share(canvas_pixels(page), four)) > 0.95
+        toolbar = page.evaluate(TOOLBAR)
+        assert toolbar["opacity"] == "1" and toolbar["overlap"] <= 0.5
+
+
+def test_the_answer_line_is_only_for_narrow_screens(page, app_url):
+    """At 1280 px the answer stands beside the square: the one-line answer under it takes no room."""
+    canvas = open_canvas(page, app_url)
+    slider = page.get_by_role("slider", name="Stroke width").bounding_box()
+    draw_with_mouse(page, canvas, SIX)
+    assert page.get_by_role("slider", name="Stroke width").bounding_box()["y"] == slider["y"]
+    assert not any(page.evaluate(ANSWER_ON_SCREEN))
 
 
 def test_the_uploader_refuses_a_zip_and_a_huge_file(page, app_url):
