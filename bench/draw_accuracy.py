@@ -1,44 +1,61 @@
-"""How well the default models read mouse-like drawings of 2s and 6s (harness/drawings.py).
+"""How the default models read drawings and say "not sure": generated drawings they were never
+trained on (digitnet/drawing/generated.py, FOR_MEASURING) and MNIST's test digits.
 
-    python -m bench.draw_accuracy [--per-digit 300] [--seed 0]
+    python -m bench.draw_accuracy
 
-Each drawing goes through the engine's preprocessing, then every default model answers:
-the 2-vs-6 models choose between 2 and 6, the ten-digit models among all ten (so a 6 read
-as a 5 is wrong). tests/drawing/test_defaults_on_drawings.py asserts the 2-vs-6 floors on the same set.
+Every image is decided as the Draw page and the command line decide it (drawing.predict.classify,
+with the "not sure" threshold in the model's file). For each default model (linear and three-layer
+net; 2 vs 6 and all ten digits): accuracy on drawn digits ("digits": normal styles; "digits_wide":
+extreme slants, turns and brushes) and on MNIST's test set (the app's validation set), counting
+only the task's digits; and the share flagged "not sure" of each set: drawn and MNIST digits of
+the task, for a pair the other eight digits, non-digits of families the build never saw
+(nondigits_held_out) and of the families it trained on, drawn anew (nondigits_seen), and squares
+(often a fair 0). tests/drawing/test_defaults_on_drawings.py holds floors on some of them.
 """
 
-import argparse
+import time
 
 import numpy as np
 import torch
 
 from digitnet.drawing.defaults import default_model
-from digitnet.drawing.preprocess import preprocess
-from digitnet.lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS
-from digitnet.lesson.losses import predicted_labels
-from harness.drawings import drawing_set
+from digitnet.drawing.generated import FOR_MEASURING
+from digitnet.drawing.predict import classify, threshold_of
+from digitnet.lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS, load_dataset
+from digitnet.lesson.models import KINDS
+
+
+def mnist_test():
+    """MNIST's test set (the app's validation set): (digits, images (n, 784))."""
+    data = load_dataset(ALL_DIGITS)
+    return data.valid_y.numpy(), data.valid_x.numpy()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-digit", type=int, default=300, help="drawings of each digit")
-    parser.add_argument("--seed", type=int, default=0, help="the drawing set's seed (tests use 0)")
-    args = parser.parse_args()
-    drawings = drawing_set(args.per_digit, args.seed)
-    drawn = np.array([digit for digit, _ in drawings])
-    seen = torch.from_numpy(np.stack([preprocess(image) for _, image in drawings])).reshape(-1, 784)
-    print(f"{len(drawn)} drawings ({args.per_digit} of each digit, seed {args.seed})")
+    torch.set_num_threads(1)
+    started = time.perf_counter()
+    sets = {name: spec.model_inputs() for name, spec in FOR_MEASURING.items()}
+    sets["MNIST test"] = mnist_test()
+    sizes = ", ".join(f"{name} {len(labels):,}" for name, (labels, _) in sets.items())
+    print(f"sets ({time.perf_counter() - started:.0f} s to draw and preprocess): {sizes}")
     for digits in (DEFAULT_DIGITS, ALL_DIGITS):
-        for kind in ("linear", "mlp"):
+        for kind in reversed(KINDS):
             saved = default_model(kind, digits)
-            with torch.no_grad():
-                answers = np.array(digits)[predicted_labels(saved.model(seen)).numpy()]
-            right = answers == drawn
-            print(
-                f"default {kind:<6} {'2 vs 6' if digits == DEFAULT_DIGITS else 'all ten':<7}: accuracy "
-                f"{right.mean():.4f} (2s {right[drawn == 2].mean():.4f}, 6s {right[drawn == 6].mean():.4f}); "
-                f"validation {saved.metrics['accuracy']:.4f}"
-            )
+            threshold = threshold_of(saved.metrics)
+            print(f"\ndefault {kind}, {'2 vs 6' if digits == DEFAULT_DIGITS else 'all ten'}: {saved.describe()}; "
+                  f"not sure below {threshold:.4f}{'' if 'sure_threshold' in saved.metrics else ' (none stored)'}")
+            for name, (labels, images) in sets.items():
+                answers = [classify(saved.model, image.reshape(28, 28), digits, threshold) for image in images]
+                right = np.array([a.digit == label for a, label in zip(answers, labels)])
+                unsure = np.array([not a.sure for a in answers])
+                if name.startswith("nondigits") or name == "squares":
+                    print(f"  {name:<20} flagged {unsure.mean():7.2%} of {len(labels):,}")
+                    continue
+                mine = np.isin(labels, digits)
+                others = f"; the other digits flagged {unsure[~mine].mean():7.2%}" if (~mine).any() else ""
+                print(f"  {name:<20} accuracy {right[mine].mean():.4f}, flagged {unsure[mine].mean():7.2%} "
+                      f"of {mine.sum():,}{others}")
+    print(f"\n{time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

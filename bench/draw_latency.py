@@ -2,7 +2,7 @@
 
     python -m bench.draw_latency [--repeats 200]
 
-For mouse-like drawings of 2s and 6s (harness/drawings.py) sent as the canvas sends them
+For generated drawings of every digit (digitnet/drawing/generated.py) sent as the canvas sends them
 (a PNG data URL), it times each step for the default models (linear and three-layer net,
 2 vs 6 and all ten digits) and prints the median and 90th percentile in milliseconds:
 decoding the PNG, preprocessing to 28x28, the prediction, the explanation, and the sum
@@ -23,10 +23,10 @@ from PIL import Image
 from digitnet.app_support.figures import contribution_map, heatmap, probability_bars
 from digitnet.drawing.defaults import default_model
 from digitnet.drawing.explain import explain
+from digitnet.drawing.generated import DrawnSet, rgba
 from digitnet.drawing.predict import classify
 from digitnet.drawing.preprocess import preprocess
 from digitnet.lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS
-from harness.drawings import drawing_set
 
 
 def data_url(rgba: np.ndarray) -> str:
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200, help="drawings timed per model")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    urls = [data_url(image) for _, image in drawing_set(max(1, args.repeats // 2), seed=1)]
+    urls = [data_url(rgba(canvas)) for _, canvas in DrawnSet(max(1, args.repeats // 10), seed=1).drawings()]
     print(f"{len(urls)} drawings per model; milliseconds per drawing")
     for digits in (DEFAULT_DIGITS, ALL_DIGITS):
         for kind in ("linear", "mlp"):

@@ -40,10 +40,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--json", action="store_true", help="one JSON object per line")
     train.set_defaults(command_parser=train)
 
-    predict = commands.add_parser("predict", help="classify images of handwritten digits")
-    predict.add_argument("--model", required=True, metavar="FILE", help="a model file saved by train")
-    predict.add_argument("images", nargs="+", metavar="IMAGE", help="png or jpg files")
+    predict = commands.add_parser(
+        "predict", help="classify images of handwritten digits",
+        usage="python -m digitnet predict [--model FILE | --digits D D | --digits all] IMAGE... [--json]",
+        description="Without --model, the default three-layer net for the digits answers (2 vs 6 unless --digits "
+                    "says otherwise): the shipped one, or, for a pair that ships none, one trained now (seconds).",
+    )
+    which = predict.add_mutually_exclusive_group()
+    which.add_argument("--model", metavar="FILE", help="a model file saved by train")
+    which.add_argument("--digits", nargs="+", metavar="D", help="two digits (the second is label 1), or 'all'")
+    predict.add_argument("images", nargs="*", metavar="IMAGE", help="png or jpg files")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.set_defaults(command_parser=predict)
     return parser
 
 
@@ -167,18 +175,46 @@ def export(run, path: str, data_folder: str | None) -> str | None:
         return None
 
 
-def predict(args) -> int:
-    from .drawing.predict import classify
-    from .drawing.preprocess import open_image, preprocess
+def answering_model(args):
+    """The model file asked for, or the default three-layer net for the digits (2 vs 6 by default)."""
+    from .drawing.defaults import default_model, shipped_path
     from .files.modelfile import read_model_file
+    from .lesson.dataset import DEFAULT_DIGITS, describe_digits, parse_digits
 
-    saved = read_model_file(args.model)
+    if args.digits:  # 'all' or two digits: argparse gave it every word up to the next option, images too
+        take = 1 if args.digits[0].lower() == "all" else 2
+        args.digits, args.images = args.digits[:take], args.digits[take:] + args.images
+    if not args.images:
+        args.command_parser.error("the following arguments are required: IMAGE")
+    if args.model:
+        return read_model_file(args.model)
+    try:
+        digits = parse_digits(" ".join(args.digits)) if args.digits else DEFAULT_DIGITS
+    except DigitnetError as exc:
+        args.command_parser.error(str(exc))
+    if not shipped_path("mlp", digits).exists():
+        print(f"note: no default model ships for {describe_digits(digits)}; training one now, as the Draw page does",
+              file=sys.stderr)
+    return default_model("mlp", digits)
+
+
+def predict(args) -> int:
+    from .drawing.predict import classify, threshold_of
+    from .drawing.preprocess import open_image, preprocess
+
+    saved = answering_model(args)
+    threshold = threshold_of(saved.metrics)
+    digits = saved.settings.digits
+    known = "a digit" if len(digits) == 10 else f"a {digits[0]} or a {digits[1]}"
     status = 0
     for path in args.images:
         try:
-            answer = classify(saved.model, preprocess(open_image(path)), saved.settings.digits)
-            row = {"file": path, "digit": answer.digit, "probability": round(answer.probability, 4)}
+            answer = classify(saved.model, preprocess(open_image(path)), digits, threshold)
+            row = {"file": path, "digit": answer.digit, "probability": round(answer.probability, 4),
+                   "sure": answer.sure}
             text = f"{path}: {answer.digit} (probability {answer.probability:.3f})"
+            if not answer.sure:
+                text = f"{path}: not sure it is {known}; best guess {answer.digit} ({answer.probability:.3f})"
         except EmptyImage as exc:
             row, text = {"file": path, "digit": None, "reason": str(exc)}, f"{path}: no digit ({exc})"
         except (ImageError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:

@@ -1,143 +1,123 @@
-"""Mouse-like drawings of a 2 and a 6, rendered as the Draw page's canvas renders them.
+"""Strokes the browser tests draw, drawing them at a person's pace with the mouse or a finger,
+and reading back what the Draw page's canvas and its answer hold. (Generated drawings, for the
+models' tests and benchmarks, are digitnet/drawing/generated.py.)
 
-Each digit is a path in a unit box (x to the right, y down), bent by a few random choices
-of shape (a 2 with or without a loop, a 6 with a small or large belly), then scaled,
-squeezed, slanted, turned and placed on a 280x280 canvas, wobbled like a hand on a mouse,
-sampled at uneven spacing like mouse events, and drawn as a white stroke with round ends
-on black. Only numpy and Pillow: the set does not depend on the code it tests.
-
-TWO and SIX are single strokes in canvas pixels, the ones the browser tests draw.
+The canvas is streamlit-drawable-canvas 0.13.0 (Components v2): a fabric.js canvas in the open
+shadow root of [data-testid="stBidiComponentIsolated"]. The model's-eye picture is the first
+heatmap on the Draw page ("What the model sees"): its z is the 28x28 image the answer was
+computed from, so comparing it with preprocess(the canvas's pixels) tells whether the answer is
+for the whole drawing.
 """
 
-import math
+import base64
+import io
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 CANVAS = 280
-SUPERSAMPLE = 2  # the browser's canvas smooths stroke edges; drawing at 2x and shrinking does too
+STROKE_SECONDS = 0.3  # a person's pace: one stroke in about 0.3 s...
+GAP_SECONDS = 0.15  # ... and 0.15 s from lifting the mouse to the next stroke
+MOVE_EVERY = 0.016  # a mouse reports about 60 moves a second
 
-# Strokes in canvas pixels (the canvas is 280x280), as a hand would move a mouse: the
-# browser tests draw them with the mouse, the load test sends TWO as the canvas would.
+# Single strokes in canvas pixels (x right, y down): the browser tests draw them with the mouse,
+# the load test sends TWO as the canvas would.
 TWO = [(80, 90), (100, 60), (140, 50), (185, 65), (195, 100), (175, 140), (130, 185), (85, 225), (140, 225), (200, 225)]
 SIX = [(190, 40), (140, 60), (100, 110), (85, 170), (100, 220), (140, 240), (185, 215), (190, 170), (150, 145),
        (110, 160), (90, 190)]
 
-
-def _bezier(points, n: int = 40) -> np.ndarray:
-    """A quadratic or cubic Bezier curve through control points, as n points."""
-    t = np.linspace(0, 1, n)[:, None]
-    p = np.asarray(points, dtype=float)
-    if len(p) == 3:
-        return (1 - t) ** 2 * p[0] + 2 * (1 - t) * t * p[1] + t**2 * p[2]
-    return (1 - t) ** 3 * p[0] + 3 * (1 - t) ** 2 * t * p[1] + 3 * (1 - t) * t**2 * p[2] + t**3 * p[3]
-
-
-def _arc(centre, radii, start_degrees: float, end_degrees: float, n: int = 40) -> np.ndarray:
-    """Points on an ellipse; angles counted anticlockwise on screen (y points down)."""
-    t = np.radians(np.linspace(start_degrees, end_degrees, n))
-    return np.stack([centre[0] + radii[0] * np.cos(t), centre[1] - radii[1] * np.sin(t)], axis=1)
-
-
-def two_path(rng: np.random.Generator) -> np.ndarray:
-    """A 2: an arc over the top, a diagonal down to the left, a base to the right."""
-    top = rng.uniform(0.22, 0.32)  # the height of the top arc's centre
-    arc = _arc((0.5, top), (rng.uniform(0.36, 0.46), top), rng.uniform(150, 190), rng.uniform(-40, -15))
-    corner = np.array([rng.uniform(0.0, 0.12), 1.0])
-    end = np.array([rng.uniform(0.85, 1.0), rng.uniform(0.9, 1.0)])
-    bend = (arc[-1] + corner) / 2 + rng.uniform(-0.08, 0.08, 2)
-    neck = _bezier([arc[-1], bend, corner], 25)
-    if rng.random() < 0.3:  # a small loop where the diagonal meets the base
-        r = rng.uniform(0.06, 0.1)
-        loop = _arc((corner[0] + r, corner[1] - r), (r, r), 200, -150, 25)
-        base = _bezier([loop[-1], (loop[-1] + end) / 2 + (0, rng.uniform(-0.05, 0.05)), end], 20)
-        return np.concatenate([arc, neck, loop, base])
-    base = _bezier([corner, (corner + end) / 2 + (0, rng.uniform(-0.06, 0.04)), end], 20)
-    return np.concatenate([arc, neck, base])
+# Digits of two or three strokes written large, as people write in a box (margins of 15-25 px):
+# many strokes start on the top edge, near the square's top-right corner, and some run off the
+# square on their way (fast, large handwriting).
+LARGE = {
+    "4": [[(75, 22), (55, 165), (228, 165)], [(190, 20), (185, 262)]],
+    "5": [[(95, 22), (85, 120), (150, 105), (205, 140), (210, 200), (165, 250), (100, 255), (65, 230)],
+          [(98, 22), (225, 20)]],
+    "6": [[(200, 22), (140, 60), (95, 140), (90, 215), (125, 258)],
+          [(125, 258), (185, 250), (210, 200), (180, 160), (125, 165), (95, 205)]],
+    "8": [[(200, 28), (150, 18), (95, 45), (105, 105), (185, 170), (200, 225), (145, 262), (90, 230), (100, 175)],
+          [(100, 175), (150, 140), (195, 95), (200, 28)]],
+    "7": [[(50, 25), (240, 25)], [(240, 25), (170, 150), (125, 262)]],
+    "5r": [[(95, 22), (85, 120), (150, 105), (205, 140), (210, 200), (165, 250), (100, 255), (65, 230)],
+           [(228, 20), (98, 22)]],  # the flag drawn from the right
+    "1x3": [[(110, 70), (150, 22)], [(150, 22), (150, 255)], [(100, 258), (205, 258)]],
+    "4wide": [[(75, 22), (55, 165), (292, 165)], [(190, 20), (185, 262)]],  # the bar runs off the square
+    "7wide": [[(50, 25), (292, 25)], [(240, 25), (170, 150), (125, 262)]],
+}
 
 
-def six_path(rng: np.random.Generator) -> np.ndarray:
-    """A 6: a stroke from the top right curving down the left side into a closed belly."""
-    belly = rng.uniform(0.2, 0.3)  # vertical radius of the loop at the bottom
-    centre = np.array([0.5, 1 - belly])
-    radii = (rng.uniform(0.36, 0.48), belly)
-    left = centre - (radii[0], 0)
-    if rng.random() < 0.3:  # a nearly straight stem, as many people write it
-        start = np.array([rng.uniform(0.5, 0.8), 0.0])
-        stem = _bezier([start, (start + left) / 2 + rng.uniform(-0.05, 0.05, 2), left], 30)
-    else:
-        start = np.array([rng.uniform(0.6, 0.95), 0.0])
-        bend = (rng.uniform(0.1, 0.45), rng.uniform(0.0, 0.2))
-        stem = _bezier([start, bend, left + (0, -rng.uniform(0.0, 0.2)), left])
-    loop = _arc(centre, radii, 180, 180 + rng.uniform(330, 380), 50)
-    return np.concatenate([stem, loop])
+def densify(points, spacing: float = 6.0) -> list[tuple[float, float]]:
+    """The polyline through `points` with a point every `spacing` pixels or so."""
+    out = [tuple(map(float, points[0]))]
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        n = max(1, int(np.hypot(x1 - x0, y1 - y0) // spacing))
+        out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1)]
+    return out
 
 
-PATHS = {2: two_path, 6: six_path}
+def jitter(strokes, rng: np.random.Generator, shift: float = 6.0):
+    """The same digit moved and its points wobbled a little, so no two drawings are identical."""
+    dx, dy = rng.uniform(-shift, shift, 2)
+    return [[(x + dx + rng.normal(0, 1.5), y + dy + rng.normal(0, 1.5)) for x, y in stroke] for stroke in strokes]
 
 
-def _wobble(points: np.ndarray, amount: float, rng: np.random.Generator) -> np.ndarray:
-    """Slow drift plus a little tremor along the path, as a hand on a mouse makes."""
-    along = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
-    along = along / max(along[-1], 1e-9)
-    drift = np.zeros_like(points)
-    for _ in range(3):
-        frequency, phase = rng.uniform(1, 5), rng.uniform(0, 2 * math.pi, 2)
-        drift += amount * rng.uniform(0.3, 1) * np.sin(2 * math.pi * frequency * along[:, None] + phase)
-    return points + drift + rng.normal(0, amount * 0.15, points.shape)
+def stroke_cores(strokes, width: float = 6) -> list[np.ndarray]:
+    """One boolean 280x280 mask per stroke: the pixels a pen of `width` covers along it."""
+    masks = []
+    for stroke in strokes:
+        picture = Image.new("L", (CANVAS, CANVAS), 0)
+        pen = ImageDraw.Draw(picture)
+        path = densify(stroke, 2.0)
+        pen.line(path, fill=255, width=int(width), joint="curve")
+        r = width / 2
+        for x, y in (path[0], path[-1]):
+            pen.ellipse((x - r, y - r, x + r, y + r), fill=255)
+        masks.append(np.asarray(picture) > 127)
+    return masks
 
 
-def _mouse_samples(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The path as mouse events: uneven steps, as the hand speeds up and slows down."""
-    steps = np.linalg.norm(np.diff(points, axis=0), axis=1)
-    along = np.concatenate([[0], np.cumsum(steps)])
-    gaps = rng.uniform(3, 14, size=int(along[-1] / 3) + 2)
-    positions = np.concatenate([[0], np.cumsum(gaps)])
-    positions = np.append(positions[positions < along[-1]], along[-1])
-    return np.stack([np.interp(positions, along, points[:, i]) for i in range(2)], axis=1)
+def touch_stroke(cdp_send, box, points) -> None:
+    """One stroke with a finger through CDP (touchStart, touchMove..., touchEnd), as fast as sent."""
+    spots = [[{"x": box["x"] + x, "y": box["y"] + y, "radiusX": 4, "radiusY": 4, "force": 1, "id": 1}]
+             for x, y in densify(points, 8.0)]
+    cdp_send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": spots[0]})
+    for spot in spots[1:]:
+        cdp_send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": spot})
+    cdp_send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
-def place(path: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float]:
-    """The unit-box path on the canvas in pixels, and a stroke width to draw it with."""
-    height = rng.uniform(60, 260)
-    width = height * rng.uniform(0.45, 1.0)
-    slant = rng.uniform(-0.4, 0.4)  # positive leans the top to the right
-    turn = math.radians(rng.uniform(-20, 20))
-    xy = (path - 0.5) * (width, height)
-    xy[:, 0] -= slant * xy[:, 1]
-    rotation = np.array([[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]])
-    xy = xy @ rotation.T
-    stroke = rng.uniform(max(5, height / 20), min(40, height / 5))
-    margin = stroke / 2 + 2
-    fits = (CANVAS - 2 * margin) / (xy.max(axis=0) - xy.min(axis=0)).max()
-    xy *= min(1.0, fits)  # a turned digit can outgrow the canvas: nobody draws past its edge
-    low, high = xy.min(axis=0), xy.max(axis=0)
-    room = CANVAS - 2 * margin - (high - low)
-    return xy - low + margin + rng.uniform(0, 1, 2) * room, stroke
+# fabric renders a finished stroke onto the lower canvas at the next animation frame
+CANVAS_PIXELS_JS = """async () => {
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const host = document.querySelector('[data-testid="stBidiComponentIsolated"]');
+  const canvas = host && host.shadowRoot && host.shadowRoot.querySelector('canvas.dc-canvas.lower-canvas');
+  return canvas ? canvas.toDataURL('image/png') : null;
+}"""
 
 
-def render(points: np.ndarray, stroke: float) -> np.ndarray:
-    """(280, 280, 4) uint8: a white stroke with round ends and joints on black, as the canvas sends it."""
-    image = Image.new("L", (CANVAS * SUPERSAMPLE, CANVAS * SUPERSAMPLE), 0)
-    draw = ImageDraw.Draw(image)
-    scaled = [tuple(p) for p in points * SUPERSAMPLE]
-    width = max(1, round(stroke * SUPERSAMPLE))
-    draw.line(scaled, fill=255, width=width, joint="curve")
-    radius = width / 2
-    for x, y in (scaled[0], scaled[-1]):
-        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
-    grey = np.asarray(image.resize((CANVAS, CANVAS), Image.Resampling.BOX))
-    return np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+def pixels_of(data_url: str) -> np.ndarray:
+    """CANVAS_PIXELS_JS's answer as (H, W, 4) uint8 RGBA."""
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))).convert("RGBA"))
 
 
-def drawing(digit: int, rng: np.random.Generator) -> np.ndarray:
-    """One random drawing of `digit` (2 or 6) as the canvas's RGBA image data."""
-    points, stroke = place(PATHS[digit](rng), rng)
-    points = _wobble(points, rng.uniform(0.5, 3.0), rng)
-    return render(_mouse_samples(points, rng), stroke)
+def kept_share(pixels: np.ndarray, strokes) -> list[float]:
+    """For each stroke, the share of its centre line (a 6-pixel core) inked on the canvas (of the
+    part on the square: a stroke may run off its edge)."""
+    inked = pixels[:, :, :3].mean(axis=2) > 127
+    return [float(inked[core].mean()) if core.any() else 1.0 for core in stroke_cores(strokes)]
 
 
-def drawing_set(n_per_digit: int, seed: int = 0) -> list[tuple[int, np.ndarray]]:
-    """(digit, RGBA image) pairs, n of each digit, alternating 2 and 6."""
-    rng = np.random.default_rng(seed)
-    return [(digit, drawing(digit, rng)) for _ in range(n_per_digit) for digit in (2, 6)]
+# The shown model's-eye image, compared in the page with an expected one, every animation frame.
+SHOWS_VIEW_JS = """([expected, tolerance]) => {
+  for (const plot of document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')) {
+    if (plot.closest('[data-stale="true"]')) continue;
+    const trace = plot._fullData && plot._fullData[0];
+    if (!trace || trace.type !== 'heatmap') continue;
+    const z = trace._z || trace.z;
+    let i = 0, worst = 0;
+    for (const row of z) for (const v of row) { worst = Math.max(worst, Math.abs(Number(v) - expected[i])); i++; }
+    if (i === 784) return worst <= tolerance;
+  }
+  return false;
+}"""
+IDLE_JS = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"

@@ -18,9 +18,10 @@ import numpy as np
 from PIL import Image
 
 from digitnet.app_support.replica import SESSION_COOKIE
+from digitnet.drawing.generated import render, rgba
 
 from .client import ScriptTimeout, Session
-from .drawings import TWO, render
+from .drawings import TWO
 
 DONE = re.compile(r"^run 1: validation accuracy [0-9.]+ after (\d+) epochs?")
 WAITING = "Waiting for a free slot"
@@ -33,7 +34,7 @@ def canvas_state(points=TWO, stroke: int = STROKE) -> dict:
     """The canvas component's value after one stroke, as its frontend sends it: the
     Fabric.js drawing and the picture as a PNG data URL."""
     png = io.BytesIO()
-    Image.fromarray(render(np.array(points, dtype=float), stroke)).save(png, format="PNG")
+    Image.fromarray(rgba(render([np.array(points, dtype=float)], stroke))).save(png, format="PNG")
     path = [["M", *points[0]], *[["L", *point] for point in points[1:]]]
     stroke_object = {"type": "Path", "version": "7.4.0", "originX": "center", "originY": "center",
                      "stroke": "#FFFFFF", "strokeWidth": stroke, "strokeLineCap": "round",

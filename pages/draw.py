@@ -1,17 +1,16 @@
 """Draw: draw a digit (or upload a picture of one), see what the model answers, and why."""
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from digitnet.app_support.answerers import Answerer, Choice, choices, run_answerer
-from digitnet.app_support.figures import contribution_map, heatmap, probability_bars
 from digitnet.app_support.wording import count, plain, with_article
 from digitnet.drawing.defaults import default_model, shipped_path
-from digitnet.drawing.explain import explain
-from digitnet.drawing.predict import classify
+from digitnet.drawing.predict import UNSURE_BELOW, threshold_of
 from digitnet.drawing.preprocess import open_image, preprocess, viewable
 from digitnet.errors import DigitnetError, EmptyImage, ImageError
 from digitnet.lesson.dataset import ALL_DIGITS
+from pages.answer_views import answer_line, probability_chart, show_answer, show_why
+from pages.canvas import st_canvas
 from pages.controls import task_picker
 from pages.server import dataset
 from pages.session import get_lab, kept, remembered
@@ -21,7 +20,6 @@ CANVAS_KEY = "draw_canvas"
 STROKE_KEY = "draw_stroke"
 DEFAULT_STROKE = 20
 UPLOAD = "Upload a picture"
-FIGURE_HEIGHT = 300
 
 
 @st.cache_resource(show_spinner="Getting a default model ready (a few seconds, once per server)...")
@@ -42,7 +40,7 @@ def answerer(choice: Choice, digits) -> Answerer:
     except DigitnetError as exc:
         st.error(f"The default model cannot be loaded: {exc}")
         st.stop()
-    return Answerer(saved.model, saved.settings, saved.metrics["accuracy"], origin)
+    return Answerer(saved.model, saved.settings, saved.metrics["accuracy"], origin, threshold_of(saved.metrics))
 
 
 def pick_model(lab, digits) -> Answerer:
@@ -53,29 +51,33 @@ def pick_model(lab, digits) -> Answerer:
     )
     chosen = answerer(options[index], digits)
     s = chosen.settings
+    unsure = "" if chosen.threshold == UNSURE_BELOW else f" Below {chosen.threshold:.0%} it says it is not sure."
     st.caption(
         f"Answering: **{plain(options[index].label)}**, {chosen.origin}; validation accuracy {chosen.accuracy:.2%}. "
-        f"Trained with: {s.describe()}, {count(s.epochs, 'epoch')}, seed {s.seed}."
+        f"Trained with: {s.describe()}, {count(s.epochs, 'epoch')}, seed {s.seed}.{unsure}"
     )
     return chosen
 
 
 def drawn_image():
-    """The model's-eye image of the drawing; None while the canvas is blank."""
+    """The model's-eye image of the drawing (None while the canvas is blank), and the place for
+    the one-line answer under the square."""
     st.space("small")  # room for the canvas's toolbar, which floats above it, clear of the controls there
     canvas = st_canvas(
         stroke_width=kept(STROKE_KEY, DEFAULT_STROKE), stroke_color="#FFFFFF", background_color="#000000",
         width=CANVAS, height=CANVAS, drawing_mode="freedraw", return_image_data=True, key=CANVAS_KEY,
     )
+    line = answer_line()
     # Kept across page switches; its callback runs before the rerun, so the canvas above gets the new width.
     remembered(st.slider, "Stroke width", STROKE_KEY, DEFAULT_STROKE, min_value=6, max_value=40)
-    st.caption("Undo and clear (the bin): in the bar above the square when you point at it.")
+    st.caption("Undo and clear (the bin): in the bar above the square, shown when you point at it "
+               "(always, on a touch screen).")
     if canvas.image_data is None:  # no stroke yet
-        return None
+        return None, line
     try:
-        return preprocess(canvas.image_data)
+        return preprocess(canvas.image_data), line
     except EmptyImage:  # every stroke undone, or the canvas cleared
-        return None
+        return None, line
 
 
 def uploaded_image():
@@ -100,69 +102,32 @@ def uploaded_image():
     return image
 
 
-def show_answer(model, image, digits) -> None:
-    answer = classify(model, image, digits)
-    st.subheader(f"Prediction: {answer.digit}", anchor=False)
-    sure = "over 99.9%" if answer.probability > 0.999 else f"{answer.probability:.1%}"
-    st.markdown(f"with probability **{sure}**")
-    probability_chart(answer.probabilities)
-
-
-def probability_chart(probabilities: dict[int, float]) -> None:
-    st.plotly_chart(probability_bars(probabilities, height=FIGURE_HEIGHT - 60), width="stretch",
-                    config={"displayModeBar": False})
-
-
-def show_why(model, image, digits, kind: str) -> None:
-    why = explain(model, image, digits)
-    seen, reasons = st.columns(2)
-    with seen:
-        st.markdown("**What the model sees**: your digit cropped, scaled to 20 pixels and centred in 28x28, "
-                    "as MNIST's digits are.")
-        st.plotly_chart(heatmap(image, diverging=False, height=FIGURE_HEIGHT).update_traces(showscale=False),
-                        width="stretch", config={"displayModeBar": False})
-    with reasons:
-        if why.against is None:
-            st.markdown(f"**Why {why.towards}**: red ink raised the score of {why.towards}, blue ink lowered it.")
-            against = f"against {why.towards}"
-        else:
-            st.markdown(f"**Why**: red ink pushed towards {why.towards}, blue ink towards {why.against}.")
-            against = f"towards {why.against}"
-        figure = contribution_map(why.contributions, image, f"towards {why.towards}", against, FIGURE_HEIGHT)
-        st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
-    if kind == "linear":
-        up, down, bias = why.pushed_up, why.pushed_down, why.rest
-        meaning = f" (above 0 means {why.towards})" if why.against is not None else f" for {why.towards}"
-        st.caption(
-            f"Each pixel's push is its weight times its brightness. The red ones add {up:+.2f} to the score, "
-            f"the blue ones {down:+.2f}, the bias {bias:+.2f}: the score is {why.score:+.2f}{meaning}."
-        )
-    else:
-        st.caption(
-            "The net has no single weight per pixel, so each pixel's push is the score's gradient with respect "
-            "to that pixel, times the pixel: roughly how much the score would drop if that ink were rubbed out."
-        )
-
-lab = get_lab()
-st.title("Draw")
-st.markdown("Draw a digit and ask a model what it is, then see why it answered so: which strokes pushed it which way.")
-task_picker()
-digits = lab.settings.digits
-left, right = st.columns([0.55, 0.45], gap="small")  # the left one holds the 280-pixel canvas at 1024x768
-with right:
-    chosen = pick_model(lab, digits)
-with left:
-    source = st.radio("Input", ["Draw", UPLOAD], horizontal=True, label_visibility="collapsed", key="draw_input")
-    image = uploaded_image() if source == UPLOAD else drawn_image()
-with right:
+def main() -> None:
+    """The page, in a function: what it loads is freed when the run ends (see server.dataset)."""
+    lab = get_lab()
+    st.title("Draw")
+    st.markdown("Draw a digit and ask a model what it is, then see why it answered so: which strokes pushed it "
+                "which way.")
+    task_picker()
+    digits = lab.settings.digits
+    left, right = st.columns([0.55, 0.45], gap="small")  # the left one holds the 280-pixel canvas at 1024x768
+    with right:
+        chosen = pick_model(lab, digits)
+    with left:
+        source = st.radio("Input", ["Draw", UPLOAD], horizontal=True, label_visibility="collapsed", key="draw_input")
+        image, line = (uploaded_image(), None) if source == UPLOAD else drawn_image()
+    with right:
+        if image is not None:
+            show_answer(chosen, image, digits, line)
+        elif source != UPLOAD:
+            what = "any digit" if digits == ALL_DIGITS else f"{with_article(digits[0])} or {with_article(digits[1])}"
+            st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",
+                    icon=":material/draw:")
+            # The answer's chart, empty: the browser loads its charting code now, not after the first
+            # stroke, where it made the first answer 1.5 s slower than the next ones.
+            probability_chart(dict.fromkeys(digits, 0.0))
     if image is not None:
-        show_answer(chosen.model, image, digits)
-    elif source != UPLOAD:
-        what = "any digit" if digits == ALL_DIGITS else f"{with_article(digits[0])} or {with_article(digits[1])}"
-        st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",
-                icon=":material/draw:")
-        # The answer's chart, empty: the browser loads its charting code now, not after the first
-        # stroke, where it made the first answer 1.5 s slower than the next ones.
-        probability_chart(dict.fromkeys(digits, 0.0))
-if image is not None:
-    show_why(chosen.model, image, digits, chosen.settings.model)
+        show_why(chosen.model, image, digits, chosen.settings.model)
+
+
+main()

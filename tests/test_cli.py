@@ -10,7 +10,7 @@ from PIL import Image
 
 from digitnet.cli import build_parser, main, settings_from, train_command
 from digitnet.files.mnist import ENV_VAR
-from digitnet.lesson.dataset import load_dataset
+from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
 from digitnet.lesson.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,9 +68,10 @@ def test_predict_json(trained, images):
     result = digitnet("predict", "--model", model, images / "six.png", images / "empty.png", "--json")
     assert result.returncode == 0, result.stderr
     six, empty = json_lines(result.stdout)
-    assert set(six) == {"file", "digit", "probability"}
+    assert set(six) == {"file", "digit", "probability", "sure"}
     assert six["file"] == str(images / "six.png")
     assert six["digit"] == 6 and six["probability"] > 0.5
+    assert six["sure"] is True  # a learner's pair model has no "not sure" threshold: it never flags
     assert empty["digit"] is None and "no ink" in empty["reason"]
 
 
@@ -100,7 +101,10 @@ def test_missing_model_file(tmp_path, images):
         (["train", "--epochs", "0"], "epochs must be a whole number"),
         (["train", "--bs", "many"], "invalid int value"),
         (["train", "--hidden", "0"], "hidden sizes"),
-        (["predict", "image.png"], "the following arguments are required: --model"),
+        (["predict"], "the following arguments are required: IMAGE"),
+        (["predict", "--digits", "all"], "the following arguments are required: IMAGE"),
+        (["predict", "--model", "m.safetensors", "--digits", "all", "x.png"], "not allowed with argument --model"),
+        (["predict", "--digits", "3", "3", "x.png"], "two different digits"),
         (["fly"], "invalid choice: 'fly'"),
     ],
 )
@@ -166,3 +170,53 @@ def test_the_train_command_gives_back_the_settings(settings):
     words = " ".join(train_command(settings)).split()
     assert words[:4] == ["python", "-m", "digitnet", "train"]
     assert settings_from(build_parser().parse_args(words[3:])) == settings.checked()
+
+
+@pytest.fixture(scope="module")
+def drawings(tmp_path_factory):
+    """Generated drawings saved as png files: a 6 and a 7, and a sun and an arrow, which are no digits."""
+    from digitnet.drawing.generated import DIGITS, NONDIGITS, draw
+
+    folder = tmp_path_factory.mktemp("drawings")
+    templates = {"six": DIGITS[6], "seven": DIGITS[7], "sun": NONDIGITS["sun"], "arrow": NONDIGITS["arrow"]}
+    for name, template in templates.items():
+        Image.fromarray(draw(template, np.random.default_rng(1))).save(folder / f"{name}.png")
+    return folder
+
+
+def by_hand(path, digits):
+    """The shipped default net's answer for an image: its outputs' softmax (or sigmoid), the largest,
+    and whether that reaches the threshold stored in its file."""
+    import torch
+
+    from digitnet.drawing.defaults import shipped_path
+    from digitnet.drawing.preprocess import open_image, preprocess
+    from digitnet.files.modelfile import read_model_file
+
+    saved = read_model_file(shipped_path("mlp", digits))
+    with torch.no_grad():
+        output = saved.model(torch.from_numpy(preprocess(open_image(path))).reshape(1, 784))[0]
+    probs = output.softmax(0) if len(output) == 10 else torch.cat([1 - output.sigmoid(), output.sigmoid()])
+    best = int(probs.argmax())
+    return digits[best], round(float(probs[best]), 4), float(probs[best]) >= saved.metrics["sure_threshold"]
+
+
+def test_predict_with_the_shipped_default_models(drawings, capsys):
+    files = [str(drawings / f"{name}.png") for name in ("six", "seven", "sun", "arrow")]
+    assert main(["predict", "--digits", "all", *files, "--json"]) == 0
+    rows = json_lines(capsys.readouterr().out)
+    assert [(r["digit"], r["probability"], r["sure"]) for r in rows] == [by_hand(f, ALL_DIGITS) for f in files]
+    assert [r["sure"] for r in rows] == [True, True, False, False]
+    assert [r["digit"] for r in rows[:2]] == [6, 7]
+    assert main(["predict", files[0], files[2]]) == 0  # neither --model nor --digits: 2 vs 6
+    six, sun = capsys.readouterr().out.splitlines()
+    digit, probability, sure = by_hand(files[0], (2, 6))
+    assert six == f"{files[0]}: 6 (probability {probability:.3f})" and digit == 6 and sure
+    assert sun.startswith(f"{files[2]}: not sure it is a 2 or a 6; best guess ")
+
+
+def test_a_pair_with_no_shipped_model_gets_one_trained(drawings, capsys):
+    assert main(["predict", "--digits", "3", "8", str(drawings / "seven.png"), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "no default model ships for 3 vs 8; training one now" in captured.err
+    assert json_lines(captured.out)[0]["digit"] in (3, 8)

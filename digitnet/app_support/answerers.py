@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from ..drawing.predict import UNSURE_BELOW, threshold_of
 from ..lesson.settings import KINDS, MODEL_NAMES, Settings
 
 
@@ -20,6 +21,7 @@ class Answerer:
     settings: Settings
     accuracy: float  # on the validation set
     origin: str  # where the model comes from, for the caption
+    threshold: float = UNSURE_BELOW  # its answers below this probability are "not sure" (drawing.predict)
 
 
 def choices(lab, digits) -> tuple[list[Choice], int]:
@@ -39,4 +41,4 @@ def run_answerer(run) -> Answerer:
     else:  # stopped mid-epoch or loaded from a file: measure the model as it is now
         accuracy = run.metrics()["accuracy"]
     origin = "trained in this session" if run.status != "loaded" else "loaded from a file in this session"
-    return Answerer(run.model, run.settings, accuracy, origin)
+    return Answerer(run.model, run.settings, accuracy, origin, threshold_of(run.file_metrics))

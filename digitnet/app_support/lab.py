@@ -57,7 +57,7 @@ class Lab:
     def add_saved(self, saved: SavedModel, data: Dataset, file_name: str) -> Run:
         from ..lesson.learner import Run
 
-        run = Run(saved.settings, data, model=saved.model, name=f"{file_name} (uploaded)")
+        run = Run(saved.settings, data, model=saved.model, name=f"{file_name} (uploaded)", file_metrics=saved.metrics)
         self.runs.append(run)
         return run
 

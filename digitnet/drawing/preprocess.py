@@ -14,7 +14,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..errors import EmptyImage, ImageError
 
 SIZE, BOX = 28, 20
-WIDE = ("I", "F")  # PIL's 32-bit integer and floating-point modes
+WIDE = ("I",)  # PIL's 32-bit integers, which hold a 16-bit scan (floating-point "F" goes to "L" as before)
 MAX_PIXELS = 40_000_000  # an upload larger than this is refused before it is decoded
 WORK_SIDE = 1024  # photos are shrunk to this first: 20 pixels of ink need no more
 MIN_CONTRAST = 0.1  # ink must stand this far above the background (on a 0-1 scale)
@@ -104,14 +104,14 @@ def _wide_to_32_bits(image: Image.Image) -> Image.Image:
 
 def viewable(image: Image.Image, side: int) -> Image.Image:
     """An uploaded picture as a browser can show it, at most `side` pixels a side: 8 bits a
-    channel (a 16-bit or floating-point scan scaled by its own range, as preprocess reads it)."""
+    channel (a 16-bit scan scaled by its own range, as preprocess reads it)."""
     image = _wide_to_32_bits(image)
     if image.mode in WIDE:
         values = np.asarray(image, dtype=np.float64)
         top = values.max()
         image = Image.fromarray((np.clip(values / (top if top > 255 else 255), 0, 1) * 255).astype(np.uint8))
     elif image.mode not in ("L", "RGB", "RGBA"):
-        image = image.convert("RGBA")
+        image = image.convert("L" if image.mode == "F" else "RGBA")
     image = image.copy()
     image.thumbnail((side, side))
     return image

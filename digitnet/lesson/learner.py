@@ -24,6 +24,7 @@ from .steps import initialise, train_batch
 # A loss this large means the steps overshot: mnist_loss stays below 1, and a
 # cross-entropy of 1000 needs an output of 1000 on the wrong side.
 EXPLODED = 1000.0
+MEASURED = ("accuracy", "valid_loss", "epochs")  # what Run.metrics measures afresh
 
 
 def batch_count(n: int, bs: int) -> int:
@@ -98,9 +99,11 @@ class Run:
     "diverged"; "loaded" for a model read from a file.
     """
 
-    def __init__(self, settings: Settings, data: Dataset, model=None, name: str = "run", start: "Run | None" = None):
-        """A fresh model (step 1), or `model` when given: one loaded from a file, say. With `start`, an
-        earlier run, the new run begins from exactly its first weights (see same_start)."""
+    def __init__(self, settings: Settings, data: Dataset, model=None, name: str = "run", start: "Run | None" = None,
+                 file_metrics=None):
+        """A fresh model (step 1), or `model` when given: one loaded from a file, say, with what its
+        file said of it (`file_metrics`). With `start`, an earlier run, the new run begins from
+        exactly its first weights (see same_start)."""
         if start is not None:
             settings = same_start(start.settings, settings)
         settings = settings.checked()
@@ -126,6 +129,9 @@ class Run:
         self.snapshots = [self.weights()]  # the parameters at the start and after each epoch
         self.diverged: str | None = None
         self.status = "new" if model is None else "loaded"
+        # What a model file said beyond what a run measures (a shipped net's "not sure" threshold and
+        # recipe): kept with the model, and written again when it is saved.
+        self.file_metrics = {k: v for k, v in (file_metrics or {}).items() if k not in MEASURED}
 
     def _begin_as(self, earlier: "Run") -> None:
         """Take the earlier run's first weights. With its seed and init they are the weights just drawn,
@@ -153,7 +159,7 @@ class Run:
     def metrics(self) -> dict:
         """How the model does now, as recorded in a model file."""
         valid_loss, valid_accuracy = self.evaluate()
-        return {"accuracy": valid_accuracy, "valid_loss": valid_loss, "epochs": len(self.history)}
+        return {**self.file_metrics, "accuracy": valid_accuracy, "valid_loss": valid_loss, "epochs": len(self.history)}
 
     def change_settings(self, settings: Settings) -> None:
         """Go on training this model with other settings: learning rate, optimiser, loss, batch

@@ -1,6 +1,8 @@
 from contextlib import closing
 
+from digitnet.app_support.answerers import run_answerer
 from digitnet.app_support.lab import Lab
+from digitnet.drawing.predict import UNSURE_BELOW
 from digitnet.files.modelfile import load_model, model_bytes
 from digitnet.lesson.dataset import load_dataset
 from digitnet.lesson.settings import Settings
@@ -39,6 +41,23 @@ def test_a_saved_model_joins_the_session():
     loaded = lab.add_saved(saved, data, "mine.safetensors")
     assert loaded.status == "loaded" and loaded.usable
     assert lab.latest() is loaded and loaded.name == "mine.safetensors (uploaded)"
+
+
+def test_a_loaded_model_keeps_what_its_file_said_of_it():
+    """A shipped net's "not sure" threshold and recipe stay with it when a learner loads its file,
+    and go with it when it is saved again; the scores are measured afresh."""
+    data = load_dataset((2, 6))
+    source = Lab(Settings(model="linear")).start_run(data)
+    said = {"accuracy": 0.5, "epochs": 30, "sure_threshold": 0.8, "recipe": {"copies": 6, "look": {"jitter": 0.5}}}
+    shipped = load_model(model_bytes(source.model, source.settings, said))
+    loaded = Lab().add_saved(shipped, data, "default.safetensors")
+    assert run_answerer(loaded).threshold == shipped.metrics["sure_threshold"]
+    metrics = loaded.metrics()
+    assert metrics["recipe"] == shipped.metrics["recipe"] and metrics["epochs"] == 0
+    assert metrics["accuracy"] == loaded.evaluate()[1]
+    again = load_model(model_bytes(loaded.model, loaded.settings, metrics))
+    assert again.metrics["sure_threshold"] == shipped.metrics["sure_threshold"]
+    assert run_answerer(Lab().start_run(data)).threshold == UNSURE_BELOW  # a learner's own: none
 
 
 def test_settle_waits_for_a_run_training_in_another_thread(small):

@@ -1,4 +1,6 @@
-"""Drawing in a real browser: mouse strokes, the toolbar's undo and clear, touch, and refused uploads.
+"""Drawing in a real browser: mouse strokes, the toolbar's undo and clear, touch, the square's
+top-right corner under the toolbar, a finger on a phone, and refused uploads. (Many drawings at a
+person's pace: test_strokes_kept.py.)
 
 The time from releasing the mouse to the answer on screen is printed (pytest -s), not asserted.
 """
@@ -10,7 +12,7 @@ import zipfile
 import pytest
 
 from harness.browser import local_page
-from harness.drawings import SIX, TWO
+from harness.drawings import CANVAS_PIXELS_JS, SIX, TWO, kept_share, pixels_of, touch_stroke
 
 pytestmark = pytest.mark.browser
 
@@ -84,6 +86,77 @@ def test_draw_with_touch(browser, app_url):
         touch("touchEnd", [])
         page.get_by_text("Prediction:").wait_for()
         assert shown_prediction(page) == "Prediction: 6"
+
+
+def canvas_pixels(page):
+    return pixels_of(page.evaluate(CANVAS_PIXELS_JS))
+
+
+def test_a_stroke_from_the_squares_top_right_corner_is_drawn(page, app_url):
+    """The toolbar floats above the square, never over it: a hand that comes to the top-right
+    corner and presses at once draws there (the hidden bar used to lie over it and take the press)."""
+    canvas = open_canvas(page, app_url)
+    box = canvas.bounding_box()
+    hint = page.get_by_text(HINT).bounding_box()
+    page.mouse.move(hint["x"] + hint["width"] / 2, hint["y"] + hint["height"] / 2)
+    page.mouse.move(box["x"] + 200, box["y"] + 15, steps=3)  # from the hint to the corner, quickly
+    page.mouse.down()
+    page.mouse.move(box["x"] + 200, box["y"] + 260, steps=15)
+    page.mouse.up()
+    page.get_by_text("Prediction:").wait_for()
+    assert kept_share(canvas_pixels(page), [[(200, 15), (200, 260)]]) == [1.0]
+
+
+MAIN_SCROLL = "() => document.querySelector('[data-testid=\"stMain\"]').scrollTop"
+TOOLBAR = """() => {
+  const root = document.querySelector('[data-testid="stBidiComponentIsolated"]').shadowRoot;
+  const bar = root.querySelector('.dc-toolbar'), square = root.querySelector('canvas.upper-canvas');
+  return {opacity: getComputedStyle(bar).opacity,
+          overlap: bar.getBoundingClientRect().bottom - square.getBoundingClientRect().top};
+}"""
+ANSWER_ON_SCREEN = """() => [...document.querySelectorAll('p')].filter(e => /^(Answer|Not sure):/.test(e.innerText))
+  .map(e => { const r = e.getBoundingClientRect();
+              return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth
+                     && parseFloat(getComputedStyle(e).fontSize) >= 16; })"""
+
+
+def test_a_finger_on_a_phone(browser, app_url):
+    """390x844, touch: the square fits the width, a finger draws without scrolling the page (even
+    from the square's top-right corner, where the hidden toolbar lay), the answer is on screen as
+    the finger lifts, at the page's own scale, and a tap where the hidden undo and bin lay takes
+    nothing away: the toolbar shows above the square, where nothing hovers."""
+    phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+    with local_page(browser, **phone) as page:
+        canvas = open_canvas(page, app_url)
+        canvas.evaluate("e => e.scrollIntoView({block: 'center'})")  # where a thumb reaches it
+        page.wait_for_timeout(300)
+        box = canvas.bounding_box()
+        assert 0 <= box["x"] and box["x"] + box["width"] <= 390
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        cdp = page.context.new_cdp_session(page)
+        four = [[(75, 22), (55, 165), (228, 165)], [(200, 14), (195, 262)]]  # its stem from the corner
+        scrolled = page.evaluate(MAIN_SCROLL)
+        for stroke in four:
+            touch_stroke(cdp.send, box, stroke)
+            page.wait_for_timeout(150)
+        page.get_by_text("Prediction:").wait_for()
+        assert page.evaluate(MAIN_SCROLL) == scrolled
+        assert page.evaluate(ANSWER_ON_SCREEN) == [True]
+        for x in (185, 266):  # a tap where the hidden undo, then the bin, lay
+            touch_stroke(cdp.send, box, [(x, 10), (x + 1, 11)])
+            page.wait_for_timeout(600)
+        assert min(kept_share(canvas_pixels(page), four)) > 0.95
+        toolbar = page.evaluate(TOOLBAR)
+        assert toolbar["opacity"] == "1" and toolbar["overlap"] <= 0.5
+
+
+def test_the_answer_line_is_only_for_narrow_screens(page, app_url):
+    """At 1280 px the answer stands beside the square: the one-line answer under it takes no room."""
+    canvas = open_canvas(page, app_url)
+    slider = page.get_by_role("slider", name="Stroke width").bounding_box()
+    draw_with_mouse(page, canvas, SIX)
+    assert page.get_by_role("slider", name="Stroke width").bounding_box()["y"] == slider["y"]
+    assert not any(page.evaluate(ANSWER_ON_SCREEN))
 
 
 def test_the_uploader_refuses_a_zip_and_a_huge_file(page, app_url):

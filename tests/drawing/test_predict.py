@@ -3,7 +3,7 @@ import pytest
 import torch
 from PIL import Image
 
-from digitnet.drawing.predict import classify
+from digitnet.drawing.predict import UNSURE_BELOW, classify, threshold_of
 from digitnet.drawing.preprocess import preprocess
 from digitnet.lesson.dataset import load_dataset
 from digitnet.lesson.learner import Run
@@ -63,3 +63,30 @@ def test_label_order_follows_class_digits(model, dataset):
     # the same model read with the classes swapped gives the other digit
     image = first_validation_image(dataset, 1)
     assert classify(model, image, (6, 2)).digit == 2
+
+
+def test_sure_when_the_top_probability_reaches_the_threshold(model, dataset):
+    image = first_validation_image(dataset, 1)
+    answer = classify(model, image, dataset.class_digits)
+    assert answer.sure  # a pair's top probability is at least one half: without a threshold it is always sure
+    assert classify(model, image, dataset.class_digits, threshold=answer.probability).sure
+    flagged = classify(model, image, dataset.class_digits, threshold=np.nextafter(answer.probability, 1))
+    assert not flagged.sure and flagged.digit == answer.digit and flagged.probabilities == answer.probabilities
+
+
+def test_a_near_tie_among_ten_is_not_sure():
+    model = LinearModel(n_outputs=10)
+    with torch.no_grad():
+        model.weights.zero_()
+        model.bias.copy_(torch.tensor([1.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0]))  # 0 and 1 at about 0.27 each
+    answer = classify(model, np.zeros((28, 28), np.float32), tuple(range(10)))
+    assert answer.digit == 0 and answer.probability == pytest.approx(np.e / (2 * np.e + 8)) and not answer.sure
+
+
+@pytest.mark.parametrize("metrics, threshold", [
+    ({"sure_threshold": 0.88}, 0.88), ({}, UNSURE_BELOW), ({"sure_threshold": True}, UNSURE_BELOW),
+    ({"sure_threshold": 1.5}, UNSURE_BELOW), ({"sure_threshold": 0}, UNSURE_BELOW),
+    ({"sure_threshold": "0.9"}, UNSURE_BELOW), ({"sure_threshold": float("nan")}, UNSURE_BELOW), (None, UNSURE_BELOW),
+])
+def test_threshold_of_a_model_file(metrics, threshold):
+    assert threshold_of(metrics) == threshold

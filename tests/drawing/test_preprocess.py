@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from digitnet.drawing.generated import DIGITS, draw
 from digitnet.drawing.preprocess import open_image, preprocess
 from digitnet.errors import EmptyImage, ImageError
 
@@ -57,6 +58,15 @@ def test_dark_ink_on_light_photo(centred):
 def test_grey_paper_and_pencil(centred):
     photo = draw_seven(ink=90, background=200, mode="L")
     assert np.abs(preprocess(np.asarray(photo)) - centred).mean() < 0.05
+
+
+def test_grain_and_shade_on_paper_leave_the_digit_alone():
+    # a generated drawing photographed: dark ink on paper that is grainy and darker towards one corner
+    canvas = draw(DIGITS[2], np.random.default_rng(3)).astype(np.float32) / 255
+    rows, cols = np.indices(canvas.shape)
+    paper = 0.95 - 0.15 * (rows + cols) / 560 + np.random.default_rng(0).normal(0, 0.02, canvas.shape)
+    photo = np.clip(paper * (1 - 0.7 * canvas), 0, 1)
+    assert np.abs(preprocess(photo) - preprocess(canvas)).mean() < 0.03
 
 
 def test_transparent_background(centred):

@@ -12,10 +12,10 @@ from PIL import Image, ImageFilter
 from streamlit.testing.v1 import AppTest
 
 from digitnet.drawing.defaults import default_model
+from digitnet.drawing.generated import DIGITS, NONDIGITS, draw, rgba
 from digitnet.drawing.predict import classify
 from digitnet.drawing.preprocess import preprocess
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
-from harness.drawings import drawing
 from tests.apptest import figures, open_page
 
 HINT = "in the black square"
@@ -40,7 +40,8 @@ def put_on_canvas(at: AppTest, rgba: np.ndarray) -> AppTest:
 
 
 def a_drawing(digit: int, seed: int = 1) -> np.ndarray:
-    return drawing(digit, np.random.default_rng(seed))
+    """A generated drawing of `digit` as the canvas sends it (RGBA)."""
+    return rgba(draw(DIGITS[digit], np.random.default_rng(seed)))
 
 
 def predictions(at: AppTest) -> list[str]:
@@ -221,3 +222,25 @@ def test_another_pair_gets_a_default_model_trained_once():
     put_on_canvas(at, a_drawing(6))
     assert predictions(at)[0] in ("Prediction: 3", "Prediction: 8")
     assert figures(at)[0]["data"][0]["x"] == ["3", "8"]
+
+
+def test_not_sure_of_what_is_no_digit_and_still_the_probabilities():
+    at = draw_page()
+    sun = rgba(draw(NONDIGITS["sun"], np.random.default_rng(1)))
+    for ten, known in ((True, "a digit I know"), (False, "a 2 or a 6")):
+        at.toggle(key="task_ten").set_value(ten).run()
+        put_on_canvas(at, sun)
+        digits = ALL_DIGITS if ten else (2, 6)
+        saved = default_model("mlp", digits)
+        expected = classify(saved.model, preprocess(sun), digits, saved.metrics["sure_threshold"])
+        assert not at.exception and not expected.sure
+        assert predictions(at) == ["Prediction: not sure"]
+        assert f"This doesn't look like {known}; my best guess is **{expected.digit}**" in answer_text(at)
+        assert any(c.value.startswith("A classifier must answer with one of the digits it knows") for c in at.caption)
+        bars = figures(at)[0]["data"][0]
+        assert array(bars["y"]).tolist() == pytest.approx([expected.probabilities[d] for d in digits])
+        assert f"Below {saved.metrics['sure_threshold']:.0%} it says it is not sure." in answering(at)
+
+
+def answer_text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
