@@ -27,3 +27,7 @@ class ImageError(DigitnetError):
 
 class EmptyImage(ImageError):
     """The image holds no ink: nothing to classify."""
+
+
+class DigitsFileError(DigitnetError):
+    """A file of a learner's own digits is not one, or does not match its own description."""
