@@ -19,6 +19,7 @@ pages = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/weights.py", title="Weights", icon=":material/blur_on:"),
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
+    st.Page("pages/my_digits.py", title="My digits", icon=":material/collections_bookmark:"),
     st.Page("pages/step.py", title="Step through", icon=":material/footprint:"),
     st.Page("pages/experiments.py", title="Experiments", icon=":material/science:"),
     st.Page("pages/class.py", title="Class", icon=":material/groups:"),

@@ -31,3 +31,7 @@ class EmptyImage(ImageError):
 
 class ExportError(DigitnetError):
     """A run that exported code cannot replay, or a file name that is neither a script nor a notebook."""
+
+
+class DigitsFileError(DigitnetError):
+    """A file of a learner's own digits is not one, or does not match its own description."""

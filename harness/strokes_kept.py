@@ -26,9 +26,11 @@ from .browser import CHROMIUM, CHROMIUM_FLAGS
 from .client import in_own_thread
 
 HINT = "in the black square"
+VIEWPORT = {"width": 1024, "height": 700}  # the square and the answer in view; a smaller page is less to paint
 ORDER = ["4", "5", "6", "8", "7", "5r", "1x3", "4wide", "7wide"]
 KEPT = 0.95  # of a stroke's centre line inked: the stroke is on the canvas
 SAME_IMAGE = 0.02  # the largest pixel difference between the shown model's-eye image and the expected one
+POLL_MS = 20  # how often the page is asked whether it shows the answer: the times are this close
 QUIET_S = 0.35  # no script running for this long: the page is done with the drawing (the canvas sends 0.2 s
 # after a stroke ends, so a stroke still on its way would have started a run by then)
 
@@ -102,7 +104,7 @@ async def canvas_pixels(page) -> np.ndarray:
 async def shows(page, image: np.ndarray, timeout_s: float) -> bool:
     """Whether the page shows `image` as the model's-eye picture within `timeout_s` (checked every frame)."""
     try:
-        await page.wait_for_function(pen.SHOWS_VIEW_JS, arg=[image.reshape(-1).tolist(), SAME_IMAGE], polling="raf",
+        await page.wait_for_function(pen.SHOWS_VIEW_JS, arg=[image.reshape(-1).tolist(), SAME_IMAGE], polling=POLL_MS,
                                      timeout=timeout_s * 1000)
         return True
     except Exception:  # noqa: BLE001 - Playwright's timeout: the answer never came
@@ -148,7 +150,7 @@ async def check(page, digit: str, taken, released: float) -> Drawing:
 
 async def new_context(browser, outside: list):
     """A browser context whose requests off this machine go to `outside`."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    context = await browser.new_context(viewport=VIEWPORT)
     local = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
     context.on("request", lambda request: None if request.url.startswith(local) else outside.append(request.url))
     return context

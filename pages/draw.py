@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from digitnet.app_support.answerers import Answerer, Choice, choices, run_answerer
+from digitnet.app_support.answerers import Answerer, choices
 from digitnet.app_support.wording import count, plain, with_article
-from digitnet.drawing.defaults import default_model, shipped_path
-from digitnet.drawing.predict import UNSURE_BELOW, threshold_of
+from digitnet.drawing.predict import UNSURE_BELOW
 from digitnet.drawing.preprocess import open_image, preprocess, viewable
-from digitnet.errors import DigitnetError, EmptyImage, ImageError
+from digitnet.errors import EmptyImage, ImageError
 from digitnet.lesson.dataset import ALL_DIGITS
 from pages.answer_views import answer_line, probability_chart, show_answer, show_why
+from pages.answering import answerer
 from pages.canvas import st_canvas
 from pages.controls import task_picker
-from pages.server import dataset
+from pages.my_digits_views import add_to_my_digits
 from pages.session import get_lab, kept, remembered
 
 CANVAS = 280  # pixels: ten times MNIST's 28
@@ -20,27 +20,6 @@ CANVAS_KEY = "draw_canvas"
 STROKE_KEY = "draw_stroke"
 DEFAULT_STROKE = 20
 UPLOAD = "Upload a picture"
-
-
-@st.cache_resource(show_spinner="Getting a default model ready (a few seconds, once per server)...")
-def cached_default(kind: str, digits: tuple[int, ...]):
-    return default_model(kind, digits)
-
-
-def answerer(choice: Choice, digits) -> Answerer:
-    if choice.run is not None:
-        return run_answerer(choice.run)
-    if shipped_path(choice.kind, digits).exists():
-        origin = "ships with the app"
-    else:
-        dataset(digits)  # it is trained from MNIST: load it the app's way, with a clear message if it cannot be
-        origin = "trained on this server the first time it was asked for"
-    try:
-        saved = cached_default(choice.kind, digits)
-    except DigitnetError as exc:
-        st.error(f"The default model cannot be loaded: {exc}")
-        st.stop()
-    return Answerer(saved.model, saved.settings, saved.metrics["accuracy"], origin, threshold_of(saved.metrics))
 
 
 def pick_model(lab, digits) -> Answerer:
@@ -118,7 +97,8 @@ def main() -> None:
         image, line = (uploaded_image(), None) if source == UPLOAD else drawn_image()
     with right:
         if image is not None:
-            show_answer(chosen, image, digits, line)
+            answer = show_answer(chosen, image, digits, line)
+            add_to_my_digits(lab, image, answer.digit)
         elif source != UPLOAD:
             what = "any digit" if digits == ALL_DIGITS else f"{with_article(digits[0])} or {with_article(digits[1])}"
             st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",

@@ -1,6 +1,6 @@
 """The models that can answer on the Draw page: the session's runs and the default models."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..drawing.predict import UNSURE_BELOW, threshold_of
 from ..lesson.settings import KINDS, MODEL_NAMES, Settings
@@ -22,6 +22,7 @@ class Answerer:
     accuracy: float  # on the validation set
     origin: str  # where the model comes from, for the caption
     threshold: float = UNSURE_BELOW  # its answers below this probability are "not sure" (drawing.predict)
+    file_metrics: dict = field(default_factory=dict)  # what its file says of it beyond its scores
 
 
 def choices(lab, digits) -> tuple[list[Choice], int]:
@@ -41,4 +42,4 @@ def run_answerer(run) -> Answerer:
     else:  # stopped mid-epoch or loaded from a file: measure the model as it is now
         accuracy = run.metrics()["accuracy"]
     origin = "trained in this session" if run.status != "loaded" else "loaded from a file in this session"
-    return Answerer(run.model, run.settings, accuracy, origin, threshold_of(run.file_metrics))
+    return Answerer(run.model, run.settings, accuracy, origin, threshold_of(run.file_metrics), run.file_metrics)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..lesson.settings import Settings
 from .board import Learner
+from .my_digits import FineTuning, MyDigits
 
 if TYPE_CHECKING:  # importing them needs torch, which the first page can do without
     from ..files.modelfile import SavedModel
@@ -36,6 +37,8 @@ class Lab:
         self._owner: int | None = None  # the thread that holds it
         self._stop = threading.Event()  # set when another run of a page wants the models
         self.messages: dict[str, list[tuple[str, str]]] = {}  # place -> (kind, text), to show once
+        self.my_digits = MyDigits()  # the learner's own handwriting, labelled on the Draw page
+        self.fine_tunings: list[FineTuning] = []  # what fine-tuning on them did, oldest first
 
     def flash(self, place: str, text: str, kind: str = "warning") -> None:
         """A message for the page to show once at `place`. Kept here rather than in Streamlit's

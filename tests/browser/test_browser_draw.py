@@ -1,5 +1,5 @@
 """Drawing in a real browser: mouse strokes, the toolbar's undo and clear, touch, the square's
-top-right corner under the toolbar, a finger on a phone, and refused uploads. (Many drawings at a
+top-right corner under the toolbar, a finger on a phone, refused uploads, and "Add to my digits". (Many drawings at a
 person's pace: test_strokes_kept.py.)
 
 The time from releasing the mouse to the answer on screen is printed (pytest -s), not asserted.
@@ -11,6 +11,7 @@ import zipfile
 
 import pytest
 
+from digitnet.files.digitsheet import read_sheet
 from harness.browser import local_page
 from harness.drawings import CANVAS_PIXELS_JS, SIX, TWO, kept_share, pixels_of, touch_stroke
 
@@ -182,3 +183,23 @@ def test_the_uploader_refuses_a_zip_and_a_huge_file(page, app_url):
     canvas.scroll_into_view_if_needed()
     draw_with_mouse(page, canvas, TWO)
     assert shown_prediction(page) == "Prediction: 2"
+
+
+def test_add_to_my_digits_then_take_them_home_and_back(page, app_url, tmp_path):
+    """Draw a 2, add it with the page's answer as its label, see it on My digits, download the
+    file, and load it back."""
+    canvas = open_canvas(page, app_url)
+    draw_with_mouse(page, canvas, TWO)
+    page.locator(".st-key-add_my_digit button").click()
+    page.get_by_text("Added a 2 to your digits (1 in all): see My digits.").wait_for()
+    page.get_by_role("link", name="My digits").click()
+    page.get_by_text("1 digit, labelled by you").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download my digits (.png)").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    images, labels = read_sheet(saved.read_bytes())
+    assert saved.name == "my-digits.png" and labels == [2] and images.shape == (1, 28, 28) and images.max() == 255
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(saved))
+    page.get_by_text("Loaded 1 digit from my-digits.png.").wait_for()
+    page.get_by_text("2 digits, labelled by you").wait_for()

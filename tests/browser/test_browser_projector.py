@@ -17,6 +17,7 @@ PAGES = {
     "Train": "Train",
     "Weights": "Weights",
     "Draw": "Draw",
+    "My digits": "My digits",
     "Step through": "Step through the lesson",
     "Experiments": "Experiments",
     "Class": "Class",
