@@ -1,5 +1,5 @@
 """deploy/classroom.py and deploy/haproxy.cfg: the configuration HAProxy itself accepts, one
-server line per replica, and each replica's share of the cores. tests/browser/test_browser_class.py
+server line per replica, and each replica's share of the cores. tests/browser/test_browser_classroom.py
 runs the whole class through `make class`."""
 
 import re
