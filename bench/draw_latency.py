@@ -64,8 +64,8 @@ def main() -> None:
             steps = {"decode png": [], "preprocess": [], "predict": [], "explain": []}
             totals = []
             for url in urls:
-                rgba, decoding = timed(decode, url)
-                image, preprocessing = timed(preprocess, rgba)
+                pixels, decoding = timed(decode, url)
+                image, preprocessing = timed(preprocess, pixels)
                 _, predicting = timed(classify, model, image, digits)
                 _, explaining = timed(explain, model, image, digits)
                 for name, value in zip(steps, (decoding, preprocessing, predicting, explaining)):
