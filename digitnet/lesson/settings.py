@@ -57,7 +57,7 @@ class Settings:
                 raise SettingsError(f"{name} must be true or false; got {getattr(self, name)!r}")
         lr_is_number = isinstance(self.lr, int | float) and not isinstance(self.lr, bool)
         if not (lr_is_number and math.isfinite(self.lr) and 0 < self.lr <= MAX_LR):
-            raise SettingsError(f"learning rate must be above 0 and at most {MAX_LR:g}; got {self.lr}")
+            raise SettingsError(f"learning rate must be above 0 and at most {MAX_LR:g}; got {self.lr!r}")
         _whole("batch size", self.bs, 1, MAX_BS)
         _whole("epochs", self.epochs, 1, MAX_EPOCHS)
         if self.seed is not None:

@@ -190,6 +190,7 @@ odd_values = st.one_of(
 @example("hidden", [math.inf])
 @example("digits", [math.inf, 6])
 @example("seed", math.inf)
+@example("lr", "\n")  # a text learning rate was quoted without repr: a message of two lines
 def test_settings_of_any_value(field, value):
     """Each setting in the file's description, given any value: a model that matches it, or a clear refusal."""
     result = check_load(with_description(lambda d: d["settings"].update({field: value})))
