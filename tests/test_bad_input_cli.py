@@ -121,9 +121,11 @@ def test_settings_out_of_range_are_usage_errors(flag, value):
     assert setting in err.splitlines()[-1] or flag in err.splitlines()[-1]
 
 
-@pytest.mark.parametrize("where", ["no such folder/model.safetensors", "a folder"])
-def test_a_model_that_cannot_be_saved_is_refused_before_training(files, where):
-    how, status, out, err = cli(["train", "--model", "linear", "--epochs", "1", "--save", str(files / where)])
+@pytest.mark.parametrize("flag", ["--save", "--export"])
+@pytest.mark.parametrize("where", ["no such folder/run", "a folder", "9" * 300])  # 300: no file system takes it
+def test_a_file_that_cannot_be_written_is_refused_before_training(files, flag, where):
+    name = f"{where}{'.safetensors' if flag == '--save' else '.py'}" if where != "a folder" else where
+    how, status, out, err = cli(["train", "--model", "linear", "--epochs", "1", flag, str(files / name)])
     check_ending(how, status, err)
     assert (how, status) == ("return", 2) and "epoch" not in out
     assert len(err.splitlines()) == 1 and where in err

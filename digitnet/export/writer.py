@@ -19,6 +19,7 @@ from string import Template
 
 from ..cli import train_command
 from ..errors import ExportError
+from ..files.destination import check_writable
 from ..files.mnist import IDX_PATTERN, IdxFiles, PngFolder, asset_name, open_source
 from ..lesson import augment, learner, models
 from ..lesson.dataset import describe_digits
@@ -60,13 +61,8 @@ def form_of(file_name: str) -> str:
 
 
 def check_destination(path) -> None:
-    """Before training, not after: code that cannot be written where asked wastes the run."""
-    path = Path(path)
-    form_of(path.name)
-    if path.is_dir():
-        raise ExportError(f"{path}: is a folder; give the name of a file to write the code to")
-    if not path.parent.is_dir():
-        raise ExportError(f"{path}: no such folder to write the code in")
+    form_of(Path(path).name)
+    check_writable(path, ExportError, "the code")
 
 
 def check_source(folder: str | None) -> None:

@@ -144,7 +144,7 @@ def open_source(path: str | None = None):
         return Assets()
     try:
         folder = Path(path).expanduser()
-    except RuntimeError:  # "~someone" when there is no such user
+    except (RuntimeError, ValueError):  # "~someone" when there is no such user; a NUL byte in the name
         raise DataError(f"{path}: not a folder of MNIST data") from None
     if not folder.is_dir():
         raise DataError(f"{folder}: not a folder of MNIST data")

@@ -18,6 +18,7 @@ from safetensors.torch import save as save_tensors
 from ..errors import DigitnetError, ModelFileError
 from ..lesson.models import build_model
 from ..lesson.settings import MAX_PARAMETERS, Settings
+from .destination import check_writable
 
 FORMAT = "digitnet-model"
 VERSION = "1"
@@ -46,12 +47,7 @@ def model_bytes(model, settings: Settings, metrics: dict) -> bytes:
 
 
 def check_destination(path) -> None:
-    """Before training, not after: a model that cannot be saved where asked wastes the run."""
-    path = Path(path)
-    if path.is_dir():
-        raise ModelFileError(f"{path}: is a folder; give the name of a file to save the model to")
-    if not path.parent.is_dir():
-        raise ModelFileError(f"{path}: no such folder to save the model in")
+    check_writable(path, ModelFileError, "the model")
 
 
 def save_model(path, model, settings: Settings, metrics: dict) -> Path:

@@ -283,6 +283,7 @@ def test_load_dataset_with_any_digits(digits):
 @example("~no_such_user_here")
 @example("~no_such_user_here/mnist")
 @example("nul\0byte")
+@example("~\0")
 def test_load_dataset_from_any_path(folder, name):
     """--data and $DIGITNET_DATA: a path that is not MNIST is a DataError naming it."""
     path = name if name.startswith("~") else str(folder / "paths" / name)
