@@ -27,6 +27,12 @@ def made_up(run_id: str, i: int, finished: float | None = None, nickname: str = 
                      time.time() if finished is None else finished)
 
 
+def unopenable_database(folder) -> str:
+    """A SQLite URL that can never be opened: a file stands where its folder should be."""
+    (folder / "a-file").write_text("a file where the database's folder should be")
+    return f"sqlite:///{folder / 'a-file' / 'class.sqlite3'}"
+
+
 def fill(board: Board, first: int, n: int, learners: int = 30) -> list[float]:
     """Record runs first..first+n-1 one at a time, as app processes do, from `learners`
     learners (some with nicknames); the seconds each write took."""

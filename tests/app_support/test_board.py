@@ -24,7 +24,7 @@ from digitnet.app_support.board import (
 )
 from digitnet.lesson.learner import Run
 from digitnet.lesson.settings import Settings
-from harness.board import fill, made_up
+from harness.board import fill, made_up, unopenable_database
 from harness.server import ROOT
 
 
@@ -217,8 +217,7 @@ def test_postgresql_down_is_unavailable_and_back_is_used_again(postgres):
 
 
 def test_a_database_that_cannot_be_opened_is_unavailable(tmp_path):
-    (tmp_path / "a-file").write_text("not a folder")
-    board = Board(f"sqlite:///{tmp_path / 'a-file' / 'class.sqlite3'}")
+    board = Board(unopenable_database(tmp_path))
     for attempt in (board.version, board.snapshot, lambda: board.record(made_up("r", 1), Learner())):
         with pytest.raises(BoardUnavailable):
             attempt()

@@ -6,7 +6,7 @@ import time
 
 from digitnet.app_support.board import Board, Learner
 from digitnet.app_support.outbox import Outbox
-from harness.board import made_up
+from harness.board import made_up, unopenable_database
 
 
 def recorded(board: Board) -> list[str]:
@@ -60,8 +60,7 @@ def test_runs_sent_while_postgresql_restarts_are_all_recorded_once(postgres):
 
 
 def test_a_board_that_never_comes_back_is_given_up_after_the_attempts(tmp_path):
-    (tmp_path / "a-file").write_text("a file where the database's folder should be")
-    board = Board(f"sqlite:///{tmp_path / 'a-file' / 'class.sqlite3'}")
+    board = Board(unopenable_database(tmp_path))
     outbox = Outbox(board, retry_after=0.01, longest_wait=0.02, attempts=3)
     for k in range(2):
         outbox.send(made_up(f"r{k}", k), Learner())
@@ -71,8 +70,7 @@ def test_a_board_that_never_comes_back_is_given_up_after_the_attempts(tmp_path):
 
 
 def test_at_most_capacity_records_wait(tmp_path):
-    (tmp_path / "a-file").write_text("")
-    board = Board(f"sqlite:///{tmp_path / 'a-file' / 'class.sqlite3'}")
+    board = Board(unopenable_database(tmp_path))
     outbox = Outbox(board, retry_after=10, longest_wait=10, capacity=2)
     for k in range(5):
         outbox.send(made_up(f"r{k}", k), Learner())

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from digitnet.app_support.board import Board
-from harness.board import fill
+from harness.board import fill, unopenable_database
 from pages.server import class_board
 from tests.apptest import APP, click, open_page
 
@@ -110,8 +110,7 @@ def test_the_teacher_starts_a_new_round_shows_the_last_again_and_hides_a_run(dat
 
 
 def test_a_board_that_is_away_is_said_so_and_training_goes_on(tmp_path, monkeypatch):
-    (tmp_path / "a-file").write_text("a file where the database's folder should be")
-    monkeypatch.setenv("DIGITNET_DATABASE_URL", f"sqlite:///{tmp_path / 'a-file' / 'class.sqlite3'}")
+    monkeypatch.setenv("DIGITNET_DATABASE_URL", unopenable_database(tmp_path))
     at = open_page("class")
     assert "The class board is unavailable right now" in at.warning[0].value
     at.switch_page("pages/train.py").run()
