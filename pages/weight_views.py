@@ -5,7 +5,7 @@ import streamlit as st
 
 from digitnet.app_support.figures import heatmap, matrix_height, pixel_grid, pixel_map
 from digitnet.app_support.wording import bias_text, signed
-from digitnet.lesson.inspection import dead_unit_history, weight_history
+from digitnet.lesson.inspection import dead_unit_history
 
 MAX_MAPS = 64  # first-layer units drawn as maps; a layer of 1024 would not be readable anyway
 MAX_SIDE = 128  # rows and columns drawn of a later layer: 1024x1024 would send megabytes for pixels too small to see
@@ -69,10 +69,12 @@ def show_layers(found, run, what: str) -> None:
                            f"{bias_text(layer.bias)}.")
 
 
-def dead_units_section(run) -> None:
-    """How many units of each hidden layer never activate on the validation set, at every epoch."""
+def dead_units_section(run, history) -> None:
+    """How many units of each hidden layer never activate on the validation set, at every epoch of
+    `history` (the run's weight_history)."""
     st.subheader("Dead units")
-    dead = dead_unit_history(weight_history(run), run.data.valid_x)
+    labels = tuple(label for label, _ in history)
+    dead = _dead_units(run.id, labels, len(run.batch_losses), history, run.data.valid_x)
     st.markdown(
         "A unit is dead when its ReLU gives 0 for every validation image: where a ReLU gives 0 its gradient is 0 too, "
         "so the steps hardly move a dead unit, and only changes in the layers before it can bring it back to life."
@@ -83,3 +85,10 @@ def dead_units_section(run) -> None:
                  hide_index=True, width="stretch")
     st.caption("Dead units of each hidden layer at the start and after each epoch. A big learning rate kills "
                "more of them: see the Experiments page, tab 8.")
+
+
+@st.cache_data(show_spinner=False, max_entries=20)
+def _dead_units(run_id: str, labels: tuple, batches: int, _history, _x):
+    """A pass over the validation set per epoch (a second for 20 epochs of the ten-digit net), so
+    kept: a run's weights change only with its batches, and its history's labels say which they are."""
+    return dead_unit_history(_history, _x)

@@ -41,9 +41,8 @@ def pick_run(lab):
     return lab.runs[position], position
 
 
-def weights_section(run, position: int) -> None:
+def weights_section(run, position: int, history) -> None:
     st.subheader("The weights")
-    history = weight_history(run)
     if len(history) > 1:
         chosen = st.select_slider(
             "Weights at", options=range(len(history)), value=len(history) - 1, key=f"weights_epoch_{position}",
@@ -122,8 +121,9 @@ st.markdown(
 lab = get_lab()
 run, position = pick_run(lab)
 if run is not None:
-    weights_section(run, position)
+    history = weight_history(run)
+    weights_section(run, position, history)
     if run.settings.model == "mlp":
-        dead_units_section(run)
+        dead_units_section(run, history)
     gradients_section(run, position)
     mistakes_section(run, position)
