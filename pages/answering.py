@@ -5,7 +5,6 @@ import streamlit as st
 
 from digitnet.app_support.answerers import Answerer, Choice, run_answerer
 from digitnet.drawing.defaults import default_model, shipped_path
-from digitnet.drawing.predict import threshold_of
 from digitnet.errors import DigitnetError
 from pages.server import dataset
 
@@ -29,5 +28,4 @@ def answerer(choice: Choice, digits) -> Answerer:
     except DigitnetError as exc:
         st.error(f"The default model cannot be loaded: {exc}")
         st.stop()
-    return Answerer(saved.model, saved.settings, saved.metrics["accuracy"], origin, threshold_of(saved.metrics),
-                    saved.metrics)
+    return Answerer(saved.model, saved.settings, saved.metrics["accuracy"], origin, saved.metrics)

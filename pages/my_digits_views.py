@@ -5,14 +5,13 @@ import hashlib
 
 import streamlit as st
 
-from digitnet.app_support.answerers import Choice, choices
+from digitnet.app_support.answerers import Choice, choices, default_choices
 from digitnet.app_support.my_digits import MIN_TO_FINE_TUNE, fine_tune_copy
 from digitnet.app_support.wording import count, plain, with_article
 from digitnet.drawing.defaults import SHIPPED_DIGITS
 from digitnet.errors import DigitsFileError
 from digitnet.files.digitsheet import MAX_DIGITS
 from digitnet.lesson.dataset import describe_digits
-from digitnet.lesson.settings import KINDS, MODEL_NAMES
 from pages.answering import answerer
 from pages.server import Stopped, dataset, in_training_slot
 from pages.session import flash, get_lab, show_flashed
@@ -52,7 +51,7 @@ def every_model(lab, digits) -> list[tuple[Choice, tuple[int, ...]]]:
     """The session's models (any digits) and the default models of the shipped tasks and this one."""
     runs = [(Choice(run.name, run=run), run.settings.digits) for run in lab.runs if run.usable]
     tasks = list(dict.fromkeys([*SHIPPED_DIGITS, digits]))
-    return runs + [(Choice(f"default {MODEL_NAMES[k]}", kind=k), task) for task in tasks for k in reversed(KINDS)]
+    return runs + [(choice, task) for task in tasks for choice in default_choices()]
 
 
 def accuracy_table(lab, mine, digits) -> None:

@@ -42,11 +42,11 @@ def history_section(lab, busy: bool) -> None:
     labels = distinguishing_labels([run.settings for run in runs])
     rows = []
     for run in runs:
-        now = run.metrics()["accuracy"] if run.status in ("stopped", "loaded") or not run.history else None
+        now = run.accuracy_now()
         rows.append({
             "run": title(run), "settings": run.settings.describe(), "seed": run.settings.seed,
-            "epochs": len(run.history), "accuracy": now if now is not None else run.history[-1].accuracy,
-            "best": max([e.accuracy for e in run.history] + ([now] if now is not None else [])), "status": run.status,
+            "epochs": len(run.history), "accuracy": now,
+            "best": max([e.accuracy for e in run.history] + [now]), "status": run.status,
         })
     st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={"accuracy": st.column_config.NumberColumn(format="%.4f"),

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from ..drawing.predict import UNSURE_BELOW, threshold_of
+from ..drawing.predict import threshold_of
 from ..lesson.settings import KINDS, MODEL_NAMES, Settings
 
 
@@ -21,15 +21,24 @@ class Answerer:
     settings: Settings
     accuracy: float  # on the validation set
     origin: str  # where the model comes from, for the caption
-    threshold: float = UNSURE_BELOW  # its answers below this probability are "not sure" (drawing.predict)
     file_metrics: dict = field(default_factory=dict)  # what its file says of it beyond its scores
+
+    @property
+    def threshold(self) -> float:
+        """Its answers below this probability are "not sure" (drawing.predict)."""
+        return threshold_of(self.file_metrics)
+
+
+def default_choices() -> list[Choice]:
+    """The default models, the three-layer net first."""
+    return [Choice(f"default {MODEL_NAMES[kind]}", kind=kind) for kind in reversed(KINDS)]
 
 
 def choices(lab, digits) -> tuple[list[Choice], int]:
     """Every model that can answer for these digits, and the one to start with: the
     latest trained, else the default three-layer net."""
     runs = [Choice(run.name, run=run) for run in lab.runs if run.usable and run.settings.digits == digits]
-    defaults = [Choice(f"default {MODEL_NAMES[kind]}", kind=kind) for kind in reversed(KINDS)]
+    defaults = default_choices()
     latest = lab.latest(digits)
     start = next((i for i, c in enumerate(runs) if c.run is latest), len(runs))
     return runs + defaults, start
@@ -37,9 +46,5 @@ def choices(lab, digits) -> tuple[list[Choice], int]:
 
 def run_answerer(run) -> Answerer:
     """A run of the session as the model that answers, scored as it is now."""
-    if run.status == "done":
-        accuracy = run.history[-1].accuracy
-    else:  # stopped mid-epoch or loaded from a file: measure the model as it is now
-        accuracy = run.metrics()["accuracy"]
     origin = "trained in this session" if run.status != "loaded" else "loaded from a file in this session"
-    return Answerer(run.model, run.settings, accuracy, origin, threshold_of(run.file_metrics), run.file_metrics)
+    return Answerer(run.model, run.settings, run.accuracy_now(), origin, run.file_metrics)

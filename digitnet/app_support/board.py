@@ -107,9 +107,8 @@ class RunRecord:
         A stopped run scores the model it kept, as the Train page does."""
         if run.status not in ("done", "stopped") or not run.history:
             return None
-        accuracy = run.metrics()["accuracy"] if run.status == "stopped" else run.history[-1].accuracy
         accuracies = tuple(epoch.accuracy for epoch in run.history)
-        return cls(run.id, run.settings, accuracy, accuracies, run.status, clean_nickname(nickname), finished)
+        return cls(run.id, run.settings, run.accuracy_now(), accuracies, run.status, clean_nickname(nickname), finished)
 
 
 @dataclass(frozen=True)

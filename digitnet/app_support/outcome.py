@@ -22,10 +22,9 @@ def outcome(run) -> Outcome | None:
     if run.diverged:
         return Outcome("error", f"{name}: {run.diverged}")
     if run.status == "stopped":
-        accuracy = run.metrics()["accuracy"]
         return Outcome("info", f"{name} was stopped after {count(len(run.batch_losses), 'batch', 'batches')} "
                                f"({count(len(run.history), 'full epoch')}). "
-                               f"The model keeps what it learned: validation accuracy {accuracy:.4f}.")
+                               f"The model keeps what it learned: validation accuracy {run.accuracy_now():.4f}.")
     if not run.history:
         return None
     if nothing := learned_nothing(run):

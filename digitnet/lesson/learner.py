@@ -156,6 +156,13 @@ class Run:
     def evaluate(self) -> tuple[float, float]:
         return evaluate(self.model, self.data.valid_x, self.data.valid_y, self.loss_fn)
 
+    def accuracy_now(self) -> float:
+        """Validation accuracy of the model as it is: its last epoch's, unless it changed since
+        (stopped within an epoch, or stepped) or has no epoch of this session (loaded)."""
+        if self.status in ("stopped", "loaded") or not self.history:
+            return self.evaluate()[1]
+        return self.history[-1].accuracy
+
     def metrics(self) -> dict:
         """How the model does now, as recorded in a model file."""
         valid_loss, valid_accuracy = self.evaluate()

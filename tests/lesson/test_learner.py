@@ -111,6 +111,21 @@ def test_stop_between_batches_keeps_weights(dataset):
     assert [e.epoch for e in run.history] == [1, 2]
 
 
+def test_accuracy_now_is_the_last_epochs_until_the_model_changes_within_an_epoch(dataset):
+    run = Run(Settings(model="linear", epochs=2, seed=0), dataset)
+    assert run.accuracy_now() == run.evaluate()[1]  # no epoch yet: measured
+    for event in run.fit():
+        if isinstance(event, BatchResult) and event.epoch == 2 and event.batch == 3:
+            break
+    with torch.no_grad():
+        run.model.weights.zero_()  # a model unlike its last epoch's, whatever the batches did
+    assert run.status == "stopped" and run.accuracy_now() == run.evaluate()[1] != run.history[-1].accuracy
+    list(run.fit(1))
+    assert run.status == "done" and run.accuracy_now() == run.history[-1].accuracy
+    loaded = Run(run.settings, dataset, model=run.model)
+    assert loaded.status == "loaded" and loaded.accuracy_now() == loaded.evaluate()[1]
+
+
 def test_unshuffled_uses_data_in_order(small):
     settings = Settings(model="linear", opt="sgd", loss="mnist", lr=0.5, bs=50, epochs=1, shuffle=False, seed=3)
     run = train(settings, small)
