@@ -47,8 +47,8 @@ def settings_controls(data, disabled: bool = False, full: bool = True) -> None:
     if s.bs > n:  # all of them: say so in the settings, the link and the run history too
         change_settings(bs=n)
         s = get_lab().settings
-    setting(bs.select_slider, "Batch size", "bs", options=sorted({b for b in BATCH_SIZES if b < n} | {min(s.bs, n), n}),
-            to_widget=lambda b: min(b, n), format_func=lambda b: f"all {b:,}" if b == n else str(b),
+    setting(bs.select_slider, "Batch size", "bs", options=sorted({b for b in BATCH_SIZES if b < n} | {s.bs, n}),
+            format_func=lambda b: f"all {b:,}" if b == n else str(b),
             disabled=disabled, help="Images per step. The whole set gives one step per epoch.")
     if full:
         epochs_slider(epochs[0], disabled)
