@@ -61,8 +61,8 @@ class Stepper:
         self._epoch_total = self._epoch_seconds = 0.0
         self.indices = self.xb = self.yb = self.outputs = self.loss = None
         self.gradients = self.before = self.after = None
-        valid_loss, accuracy = run.evaluate()
-        self.trail = [TrailPoint(len(run.batch_losses), valid_loss, accuracy)]
+        self.trail: list[TrailPoint] = []
+        self._check()
 
     @property
     def next_step(self) -> int:
@@ -128,10 +128,6 @@ class Stepper:
                 return number - 1
             self.one_batch(detail=number % every == 0 or number == count)
         return count
-
-    def finish_epoch(self, should_stop=lambda: False) -> int:
-        """Batches up to the end of this epoch (a whole epoch when none has begun); how many it did."""
-        return self.batches(self.batches_left, should_stop)
 
     def use_settings(self, settings: Settings) -> bool:
         """Take the learner's settings from the next batch on; False while a batch is half done

@@ -59,7 +59,7 @@ def test_an_epoch_of_steps_is_an_epoch_of_fit(small, changes, n_batches):
     stepped, fitted = lesson_run(small, bs=bs, **changes), lesson_run(small, bs=bs, **changes)
     stepper = Stepper(stepped)
     assert stepper.batches_left == n_batches
-    stepper.finish_epoch()
+    stepper.batches(stepper.batches_left)
     list(fitted.fit(1))
     assert all(torch.equal(value, fitted.weights()[name]) for name, value in stepped.weights().items())
     assert stepped.batch_losses == fitted.batch_losses
@@ -81,7 +81,7 @@ def test_whole_batches_from_half_a_batch(small):
     assert stepper.done == 6 and len(stepper.run.batch_losses) == 1
     stepper.batches(3)
     assert len(stepper.run.batch_losses) == 4 and stepper.batch == 4 and stepper.batches_in_epoch == 6
-    stepper.finish_epoch()
+    stepper.batches(stepper.batches_left)
     assert len(stepper.run.batch_losses) == 6 and [e.epoch for e in stepper.run.history] == [1]
     stepper.batches(10)  # crosses the end of epoch 2
     assert len(stepper.run.batch_losses) == 16 and [e.epoch for e in stepper.run.history] == [1, 2]
@@ -90,7 +90,7 @@ def test_whole_batches_from_half_a_batch(small):
 
 def test_many_batches_check_the_validation_set_a_few_times(small):
     stepper = Stepper(lesson_run(small, bs=1, shuffle=True))
-    stepper.finish_epoch()
+    stepper.batches(stepper.batches_left)
     run = stepper.run
     assert len(run.batch_losses) == 600 and len(run.history) == 1
     assert 1 + TRAIL_POINTS <= len(stepper.trail) <= 2 + TRAIL_POINTS
