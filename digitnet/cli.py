@@ -201,11 +201,12 @@ def answering_model(args):
 def predict(args) -> int:
     from .drawing.predict import classify, threshold_of
     from .drawing.preprocess import open_image, preprocess
+    from .lesson.dataset import either_digit
 
     saved = answering_model(args)
     threshold = threshold_of(saved.metrics)
     digits = saved.settings.digits
-    known = "a digit" if len(digits) == 10 else f"a {digits[0]} or a {digits[1]}"
+    known = "a digit" if len(digits) == 10 else either_digit(digits)
     status = 0
     for path in args.images:
         try:

@@ -3,10 +3,9 @@
 import streamlit as st
 
 from digitnet.app_support.figures import contribution_map, heatmap, probability_bars
-from digitnet.app_support.wording import with_article
 from digitnet.drawing.explain import explain
 from digitnet.drawing.predict import Prediction, classify
-from digitnet.lesson.dataset import ALL_DIGITS
+from digitnet.lesson.dataset import ALL_DIGITS, either_digit
 
 FIGURE_HEIGHT = 300
 ANSWER_LINE = "draw_answer_line"  # the answer in one line under the square, on a narrow screen only
@@ -39,7 +38,7 @@ def show_answer(answerer, image, digits, line=None) -> Prediction:
         st.markdown(f"with probability **{shown}**")
         summary = f"**Answer: {answer.digit}**, with probability {shown}"
     else:
-        known = "a digit I know" if digits == ALL_DIGITS else f"{with_article(digits[0])} or {with_article(digits[1])}"
+        known = "a digit I know" if digits == ALL_DIGITS else either_digit(digits)
         st.subheader("Prediction: not sure", anchor=False)
         st.markdown(f"This doesn't look like {known}; my best guess is **{answer.digit}**, with probability {shown}.")
         st.caption(WHY_A_GUESS)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from digitnet.app_support.board import BoardUnavailable
 from digitnet.app_support.teacher import KEY_NAME, configured_key, key_matches
+from digitnet.app_support.wording import count
 from pages.session import flash, keep, kept, show_flashed
 
 UNLOCKED = "teacher_unlocked"
@@ -57,7 +58,7 @@ def new_round(board) -> None:
 
 def hide(board) -> None:
     hidden = board.hide(st.session_state.get("teacher_hide") or [])
-    flash("teacher", f"Hidden from every board: {hidden} {'run' if hidden == 1 else 'runs'}.", "success")
+    flash("teacher", f"Hidden from every board: {count(hidden, 'run')}.", "success")
 
 
 def teacher_panel(board, snapshot) -> None:

@@ -3,11 +3,11 @@
 import streamlit as st
 
 from digitnet.app_support.answerers import Answerer, choices
-from digitnet.app_support.wording import count, plain, with_article
+from digitnet.app_support.wording import count, plain
 from digitnet.drawing.predict import UNSURE_BELOW
 from digitnet.drawing.preprocess import open_image, preprocess, viewable
 from digitnet.errors import EmptyImage, ImageError
-from digitnet.lesson.dataset import ALL_DIGITS
+from digitnet.lesson.dataset import ALL_DIGITS, either_digit
 from pages.answer_views import answer_line, probability_chart, show_answer, show_why
 from pages.answering import answerer
 from pages.canvas import st_canvas
@@ -100,7 +100,7 @@ def main() -> None:
             answer = show_answer(chosen, image, digits, line)
             add_to_my_digits(lab, image, answer.digit)
         elif source != UPLOAD:
-            what = "any digit" if digits == ALL_DIGITS else f"{with_article(digits[0])} or {with_article(digits[1])}"
+            what = "any digit" if digits == ALL_DIGITS else either_digit(digits)
             st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",
                     icon=":material/draw:")
             # The answer's chart, empty: the browser loads its charting code now, not after the first

@@ -7,11 +7,11 @@ import streamlit as st
 
 from digitnet.app_support.answerers import Choice, choices, default_choices
 from digitnet.app_support.my_digits import MIN_TO_FINE_TUNE, fine_tune_copy
-from digitnet.app_support.wording import count, plain, with_article
+from digitnet.app_support.wording import count, plain
 from digitnet.drawing.defaults import SHIPPED_DIGITS
 from digitnet.errors import DigitsFileError
 from digitnet.files.digitsheet import MAX_DIGITS
-from digitnet.lesson.dataset import describe_digits
+from digitnet.lesson.dataset import describe_digits, with_article
 from pages.answering import answerer
 from pages.server import Stopped, dataset, in_training_slot
 from pages.session import flash, get_lab, show_flashed

@@ -8,10 +8,6 @@ def count(n: int, noun: str, plural: str = "") -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
-def with_article(digit: int) -> str:
-    return f"an {digit}" if digit == 8 else f"a {digit}"
-
-
 def signed(value: float) -> str:
     """Four decimals, or as many as three significant digits need: gradients can be tiny."""
     if value == 0 or abs(value) >= 0.001:

@@ -22,7 +22,7 @@ from ..errors import ExportError
 from ..files.destination import check_writable
 from ..files.mnist import IDX_PATTERN, IdxFiles, PngFolder, asset_name, open_source
 from ..lesson import augment, learner, models
-from ..lesson.dataset import describe_digits
+from ..lesson.dataset import describe_digits, with_article
 from ..lesson.losses import loss_function
 from ..lesson.optim import MOMENTUM
 from ..lesson.settings import Settings
@@ -232,7 +232,8 @@ def _values(run, settings: Settings, form: str, file_name: str, data_folder: str
         "DRAWS": ", ".join(draws),
         "DIGITS": repr(s.digits), "LR": repr(s.lr), "BS": str(s.bs), "EPOCHS": str(s.epochs),
         "SHUFFLE": repr(s.shuffle),
-        "LABELS_TEXT": f"label 0 is a {s.digits[0]}, label 1 is a {s.digits[1]}" if pair else "label d is digit d",
+        "LABELS_TEXT": (f"label 0 is {with_article(s.digits[0])}, label 1 is {with_article(s.digits[1])}" if pair
+                        else "label d is digit d"),
         "SHUFFLE_TEXT": "a fresh order every epoch" if s.shuffle else "the images in the order they are stored",
         "DIGITS_TEXT": f"{s.digits[0]} and {s.digits[1]}" if pair else "all ten digits",
         "STACKED_TEXT": f"every {classes}",

@@ -44,6 +44,15 @@ def describe_digits(digits: tuple[int, ...]) -> str:
     return "all ten digits" if len(digits) == 10 else f"{digits[0]} vs {digits[1]}"
 
 
+def with_article(digit: int) -> str:
+    return f"an {digit}" if digit == 8 else f"a {digit}"
+
+
+def either_digit(digits: tuple[int, ...]) -> str:
+    """What a pair's model answers: 'a 2 or a 6', 'an 8 or a 3'."""
+    return f"{with_article(digits[0])} or {with_article(digits[1])}"
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     digits: tuple[int, ...]

@@ -5,7 +5,7 @@ from PIL import Image
 
 from digitnet.errors import DataError
 from digitnet.files.mnist import Assets
-from digitnet.lesson.dataset import describe_digits, load_dataset, parse_digits
+from digitnet.lesson.dataset import describe_digits, either_digit, load_dataset, parse_digits
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +92,11 @@ def test_parse_digits_errors(value, message):
 def test_describe_digits():
     assert describe_digits((2, 6)) == "2 vs 6"
     assert describe_digits(tuple(range(10))) == "all ten digits"
+
+
+def test_a_pair_is_named_with_its_articles():
+    """The Draw page, the command line and exported code say "an 8" (the command line said "a 8")."""
+    assert either_digit((2, 6)) == "a 2 or a 6" and either_digit((8, 3)) == "an 8 or a 3"
 
 
 def test_dataset_from_png_folder(tmp_path):
