@@ -133,6 +133,7 @@ def fine_tune_copy(lab: Lab, source: str, model, settings, file_metrics: dict, d
                    should_stop=lambda: False) -> tuple[Run, FineTuning]:
     """A copy of a model, trained `epochs` more epochs on its MNIST with the learner's digits of
     its task in every batch (all but every third, kept aside); kept in the lab as a new run."""
+    from ..drawing.predict import SURE_THRESHOLD
     from ..lesson.fine_tune import fine_tune
     from ..lesson.learner import Run
 
@@ -142,7 +143,7 @@ def fine_tune_copy(lab: Lab, source: str, model, settings, file_metrics: dict, d
         raise ValueError(f"at least {MIN_TO_FINE_TUNE} of the learner's digits of the task are needed")
     name = f"{source} + my digits ({len(lab.fine_tunings) + 1})"
     # A shipped net's "not sure" threshold was chosen for the weights it had: not kept.
-    kept = {k: v for k, v in file_metrics.items() if k != "sure_threshold"}
+    kept = {k: v for k, v in file_metrics.items() if k != SURE_THRESHOLD}
     run = Run(settings, data, model=copy.deepcopy(model), name=name, file_metrics=kept)
     held_x, held_y = lab.my_digits.tensors(aside, digits)
     before = (read_right(run.model, held_x, held_y), run.evaluate()[1])

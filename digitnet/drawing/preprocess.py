@@ -107,9 +107,7 @@ def viewable(image: Image.Image, side: int) -> Image.Image:
     channel (a 16-bit scan scaled by its own range, as preprocess reads it)."""
     image = _wide_to_32_bits(image)
     if image.mode in WIDE:
-        values = np.asarray(image, dtype=np.float64)
-        top = values.max()
-        image = Image.fromarray((np.clip(values / (top if top > 255 else 255), 0, 1) * 255).astype(np.uint8))
+        image = Image.fromarray((_unit_range(np.asarray(image)) * 255).astype(np.uint8))
     elif image.mode not in ("L", "RGB", "RGBA"):
         image = image.convert("L" if image.mode == "F" else "RGBA")
     image = image.copy()

@@ -23,7 +23,6 @@ KEY = "digitnet"  # the PNG text chunk that holds the labels
 MAX_DIGITS = 1000  # a sheet of 280 x 2,800 pixels
 MAX_BYTES = 4 * 1024 * 1024  # far above a full sheet (under 1 MB), under the app's 5 MB uploads
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-SUFFIX = ".png"
 
 
 def sheet_bytes(images: np.ndarray, labels) -> bytes:

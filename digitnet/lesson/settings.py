@@ -155,10 +155,9 @@ def _choice(name: str, value, choices) -> None:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
 
 
-def _whole(name: str, value, low: int, high: int | None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high and value > high):
-        limit = f"from {low} to {high}" if high else f"at least {low}"
-        raise SettingsError(f"{name} must be a whole number {limit}; got {value!r}")
+def _whole(name: str, value, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
 
 
 def _to_text(value) -> str:
