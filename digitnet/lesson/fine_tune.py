@@ -31,13 +31,7 @@ def fine_tune(run: Run, new_x: torch.Tensor, new_y: torch.Tensor, epochs: int = 
     """Train `run`'s model `epochs` more epochs on its MNIST with new images (targets as the
     run's data has them) mixed into every mini-batch; yields as Run.fit does. Stop iterating
     to stop."""
-    run.status = "training"
-    try:
-        yield from _repeat(run, new_x, new_y, epochs)
-        run.status = "done"
-    finally:
-        if run.status == "training":
-            run.status = "stopped"
+    yield from run.training(_repeat(run, new_x, new_y, epochs))
 
 
 def _repeat(run: Run, new_x: torch.Tensor, new_y: torch.Tensor, epochs: int):

@@ -197,9 +197,14 @@ class Run:
     def fit(self, epochs: int | None = None):
         """Train for `epochs` more epochs (default: the settings'), yielding after every
         batch (BatchResult) and epoch (EpochResult). Stop iterating to stop training."""
+        yield from self.training(self.repeat(epochs or self.settings.epochs))
+
+    def training(self, events):
+        """The batches and epochs of `events`, which train this run, with its status: "training",
+        then "done" at their end, or "stopped" when the caller stops iterating."""
         self.status = "training"
         try:
-            yield from self.repeat(epochs or self.settings.epochs)
+            yield from events
             self.status = "done"
         finally:
             if self.status == "training":
