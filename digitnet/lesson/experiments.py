@@ -168,7 +168,6 @@ class Accumulation:
     """Experiment 3: the parameters' .grad after each of ACCUMULATION_STEPS on the same batch."""
 
     size: int  # images in the batch
-    gradients: list[dict[str, torch.Tensor]]
     calls: list[GradientAfter]
     ratio: float  # the weights' mean gradient after the second backward, over the first's
 
@@ -190,7 +189,7 @@ def accumulate_gradients(data: Dataset, seed: int, size: int) -> Accumulation:
     backward()
     calls = [GradientAfter(call, g["weights"].mean().item(), g["bias"].item(), g["weights"][:, 0].tolist())
              for call, g in zip(ACCUMULATION_STEPS, found, strict=True)]
-    return Accumulation(size, found, calls, calls[1].weights_mean / calls[0].weights_mean)
+    return Accumulation(size, calls, calls[1].weights_mean / calls[0].weights_mean)
 
 
 # 4, 5 and 6. Training runs side by side: shuffling, learning rates, batch sizes

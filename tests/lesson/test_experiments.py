@@ -56,11 +56,10 @@ def test_sigmoid_curves():
 
 
 def test_gradients_add_up_until_zeroed(dataset):
-    first, second, zeroed = ex.accumulate_gradients(dataset, 0, 4).gradients
-    for name in first:
-        assert torch.equal(second[name], 2 * first[name])
-        assert torch.equal(zeroed[name], first[name])
-    assert first["weights"].abs().sum() > 0
+    first, second, zeroed = ex.accumulate_gradients(dataset, 0, 4).calls  # every weight of the linear model
+    assert second.weights == [2 * w for w in first.weights] and second.bias == 2 * first.bias
+    assert zeroed.weights == first.weights and zeroed.bias == first.bias
+    assert sum(abs(w) for w in first.weights) > 0
 
 
 def test_unshuffled_plateaus_where_shuffled_learns(dataset):
