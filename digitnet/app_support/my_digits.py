@@ -83,11 +83,10 @@ class MyDigits:
         """(images (n, 784) float32, targets as the task's Dataset holds them) of those digits."""
         import torch
 
+        from ..lesson.dataset import targets
+
         x = torch.from_numpy(np.stack([self.images[i] for i in indices])).reshape(-1, 784).float() / 255
-        labels = torch.tensor([self.labels[i] for i in indices])
-        if len(digits) == 2:  # label 1 is the second digit
-            return x, (labels == digits[1]).float().unsqueeze(1)
-        return x, labels
+        return x, targets(torch.tensor([self.labels[i] for i in indices]), digits)
 
     def accuracy(self, model, digits: tuple[int, ...]) -> tuple[float | None, int]:
         """The share of the task's digits the model reads right (None when there are none), and of how many."""

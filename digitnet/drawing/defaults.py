@@ -38,7 +38,7 @@ import torch
 from ..errors import ModelFileError
 from ..files.modelfile import SUFFIX, SavedModel, read_model_file
 from ..lesson.augment import DrawnLook, draw_augment
-from ..lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS, load_dataset, parse_digits
+from ..lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS, load_dataset, parse_digits, targets
 from ..lesson.learner import Run, batch_count, batch_indices, evaluate
 from ..lesson.losses import loss_function, probabilities
 from ..lesson.models import KINDS
@@ -167,17 +167,16 @@ def train_to_read_drawings(settings: Settings, images: TrainingImages, log=print
     started = time.perf_counter()
     generator = torch.Generator().manual_seed(settings.seed)
     pair = len(settings.digits) == 2
+    digits, outliers, labels = images.digits, images.nondigits, images.labels
     if pair:  # its two digits to tell apart; the other eight join the non-digits
-        mine = torch.isin(images.labels, torch.tensor(settings.digits))
-        digits = [copy[mine] for copy in images.digits]
+        mine = torch.isin(labels, torch.tensor(settings.digits))
+        digits, labels = [copy[mine] for copy in images.digits], labels[mine]
         outliers = [torch.cat([others, copy[~mine]]) for others, copy in zip(images.nondigits, images.digits)]
-        targets = (images.labels[mine] == settings.digits[1]).float().unsqueeze(1)
-    else:
-        digits, outliers, targets = images.digits, images.nondigits, images.labels
+    wanted = targets(labels, settings.digits)
     model = initialise(settings, 1 if pair else 10, generator)
     loss_fn = loss_function(settings.loss, pair)
     optimiser = make_optimiser(settings.opt, model.parameters(), settings.lr)
-    n = len(targets)
+    n = len(wanted)
     total = batch_count(n, settings.bs) * settings.epochs
     cosine = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda k: 0.5 * (1 + math.cos(math.pi * min(k, total) / total))
@@ -191,7 +190,7 @@ def train_to_read_drawings(settings: Settings, images: TrainingImages, log=print
 
     for epoch in range(settings.epochs):
         for indices in batch_indices(n, settings.bs, settings.shuffle, generator):
-            xb, yb = take(digits, indices, epoch), targets[indices]
+            xb, yb = take(digits, indices, epoch), wanted[indices]
             others = take(outliers, torch.randint(len(outliers[0]), (drawing.outliers_per_batch,), generator=generator),
                           epoch)
             outputs = predict(model, torch.cat([xb, others]))

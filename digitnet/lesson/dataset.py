@@ -53,6 +53,12 @@ def either_digit(digits: tuple[int, ...]) -> str:
     return f"{with_article(digits[0])} or {with_article(digits[1])}"
 
 
+def targets(labels, digits: tuple[int, ...]):
+    """What a task's model learns to output for images labelled with these digits, as its Dataset
+    holds it: for a pair, (n, 1) float32, 1 for the second digit (label 1); for all ten, the digit."""
+    return (labels == digits[1]).float().unsqueeze(1) if len(digits) == 2 else labels
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     digits: tuple[int, ...]
