@@ -56,9 +56,10 @@ def board_url(name: str, extra_env: dict | None = None) -> str:
 
 
 @contextmanager
-def server(name: str, slots: int | None = None, extra_env: dict | None = None):
-    """The app on a free port (DIGITNET_TRAINING_SLOTS=slots when given), stopped by its PID."""
-    env = {"DIGITNET_DATABASE_URL": board_url(name), **os.environ, **(extra_env or {})}
+def server(name: str, database: str, slots: int | None = None, extra_env: dict | None = None):
+    """The app on a free port recording on the class board at `database` (DIGITNET_TRAINING_SLOTS=slots
+    when given), stopped by its PID."""
+    env = {**os.environ, **(extra_env or {}), "DIGITNET_DATABASE_URL": database}
     if slots is not None:
         env["DIGITNET_TRAINING_SLOTS"] = str(slots)
     log = Path(f"/tmp/digitnet-load-{name}.log")
@@ -158,18 +159,19 @@ def replica_of(pid: int) -> str:
 
 def classroom(name: str, n: int, epochs: int, slots: int | None, deadline: float, extra_env: dict,
               session_timeout: float = 300) -> dict:
-    with server(name, slots, extra_env) as (process, url, log):
+    database = board_url(name, extra_env)
+    with server(name, database, slots, extra_env) as (process, url, log):
         started = time.time()
         figures = measure_class(url, [process.pid], n, epochs, deadline, session_timeout=session_timeout)
         seeds = [1, 1] + figures.pop("seeds")  # the warm-up, the session alone, the class
-        figures["board"] = load_test_figures(board_url(name, extra_env), url, seeds, started)
+        figures["board"] = load_test_figures(database, url, seeds, started)
         figures.update(tracebacks=server_tracebacks(log), log=str(log))
     return figures
 
 
 def ramp(epochs: int, deadline: float, extra_env: dict, step: int = 10, steps: int = 3) -> list[tuple[int, float]]:
     """(sessions open, server RSS in MB) with 0, step, 2 step ... sessions idle after their runs."""
-    with server("ramp", extra_env=extra_env) as (process, url, _):
+    with server("ramp", board_url("ramp", extra_env), extra_env=extra_env) as (process, url, _):
         warm_up(url, deadline - time.monotonic())
         points = [(0, memory_mb(process.pid))]
         held: list[Session] = []

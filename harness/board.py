@@ -139,7 +139,8 @@ def load_test_figures(database_url: str, app_url: str, seeds: list[int], since: 
     kind = database_url.split(":")[0]
     lines = [f"class board ({kind}): {len(seeds)} runs trained; not recorded: {missing}, recorded twice: {twice}"]
     for size in sizes:
-        fill(board, len(board.snapshot().runs), size - len(board.snapshot().runs))
+        runs = len(board.snapshot().runs)
+        fill(board, runs, size - runs)
         times = read_times(board)
         lines.append(f"class board with {times['runs']:,} runs: query {times['snapshot'] * 1000:.1f} ms, "
                      f"poll {times['poll'] * 1000:.2f} ms; Class page {class_page_seconds(app_url):.2f} s")
