@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.load_test import cpu_seconds
 from digitnet.app_support.board import Board
 from harness.board import fill, read_times, seen_after
+from harness.memory import cpu_seconds
 from harness.postgres import throwaway_cluster
 from harness.server import start_app, stop_app
 

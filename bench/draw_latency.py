@@ -27,12 +27,7 @@ from digitnet.drawing.generated import DrawnSet, rgba
 from digitnet.drawing.predict import classify
 from digitnet.drawing.preprocess import preprocess
 from digitnet.lesson.dataset import ALL_DIGITS, DEFAULT_DIGITS
-
-
-def data_url(rgba: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    Image.fromarray(rgba).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+from harness.drawings import png_data_url
 
 
 def decode(url: str) -> np.ndarray:
@@ -56,7 +51,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200, help="drawings timed per model")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    urls = [data_url(rgba(canvas)) for _, canvas in DrawnSet(max(1, args.repeats // 10), seed=1).drawings()]
+    urls = [png_data_url(rgba(canvas)) for _, canvas in DrawnSet(max(1, args.repeats // 10), seed=1).drawings()]
     print(f"{len(urls)} drawings per model; milliseconds per drawing")
     for digits in (DEFAULT_DIGITS, ALL_DIGITS):
         for kind in ("linear", "mlp"):

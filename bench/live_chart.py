@@ -13,7 +13,7 @@ import argparse
 import statistics
 from pathlib import Path
 
-from harness.browser import chromium
+from harness.browser import chromium, local_page
 from harness.live_chart import FAST_EPOCHS, sample_training
 from harness.server import start_app, stop_app
 
@@ -32,9 +32,8 @@ def main() -> None:
             for name, query in cases.items():
                 results = []
                 for _ in range(args.runs):
-                    context = browser.new_context(viewport={"width": 1280, "height": 900})
-                    results.append(sample_training(context.new_page(), url, query))
-                    context.close()
+                    with local_page(browser) as page:
+                        results.append(sample_training(page, url, query))
                 print(name)
                 for key in ("samples", "blank", "updates", "updates_per_second", "first_point_seconds"):
                     values = [r[key] for r in results]

@@ -35,9 +35,7 @@ was (other work on a shared machine leaves the app less).
 import argparse
 import asyncio
 import os
-import re
 import sys
-import threading
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -47,77 +45,8 @@ import numpy as np
 from harness.board import load_test_figures
 from harness.client import Session
 from harness.load import SEED_BASE, Student, run_class
+from harness.memory import PeakMemory, cpu_seconds, machine_busy_seconds, memory_mb
 from harness.server import server_tracebacks, start_app, stop_app
-
-
-def process_tree(pid: int) -> list[int]:
-    """The server process and its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    tree, todo = [], [pid]
-    while todo:
-        tree.append(todo.pop())
-        todo += children.get(tree[-1], [])
-    return tree
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time used so far by the server's processes."""
-    total = 0
-    for member in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy_seconds() -> float:
-    """CPU time the whole machine has been busy so far, every core and process (/proc/stat: all
-    but idle and iowait; time stolen by a hypervisor counts as busy, as it was not ours)."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def memory_mb(pid: int, field_name: str = "VmRSS") -> float:
-    """A /proc status memory figure (VmRSS now, VmHWM peak) summed over the server's processes."""
-    total = 0
-    for member in process_tree(pid):
-        try:
-            status = Path(f"/proc/{member}/status").read_text()
-        except OSError:
-            continue
-        total += int(re.search(rf"^{field_name}:\s+(\d+) kB", status, re.MULTILINE).group(1))
-    return total / 1024
-
-
-class PeakMemory:
-    """Samples the server's RSS every `every` seconds in a thread, keeping the highest."""
-
-    def __init__(self, pid: int, every: float = 0.1):
-        self.pid, self.every, self.peak = pid, every, 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, memory_mb(self.pid))
-            self._stop.wait(self.every)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
 
 def board_url(name: str, extra_env: dict | None = None) -> str:
@@ -127,9 +56,10 @@ def board_url(name: str, extra_env: dict | None = None) -> str:
 
 
 @contextmanager
-def server(name: str, slots: int | None = None, extra_env: dict | None = None):
-    """The app on a free port (DIGITNET_TRAINING_SLOTS=slots when given), stopped by its PID."""
-    env = {"DIGITNET_DATABASE_URL": board_url(name), **os.environ, **(extra_env or {})}
+def server(name: str, database: str, slots: int | None = None, extra_env: dict | None = None):
+    """The app on a free port recording on the class board at `database` (DIGITNET_TRAINING_SLOTS=slots
+    when given), stopped by its PID."""
+    env = {**os.environ, **(extra_env or {}), "DIGITNET_DATABASE_URL": database}
     if slots is not None:
         env["DIGITNET_TRAINING_SLOTS"] = str(slots)
     log = Path(f"/tmp/digitnet-load-{name}.log")
@@ -229,18 +159,19 @@ def replica_of(pid: int) -> str:
 
 def classroom(name: str, n: int, epochs: int, slots: int | None, deadline: float, extra_env: dict,
               session_timeout: float = 300) -> dict:
-    with server(name, slots, extra_env) as (process, url, log):
+    database = board_url(name, extra_env)
+    with server(name, database, slots, extra_env) as (process, url, log):
         started = time.time()
         figures = measure_class(url, [process.pid], n, epochs, deadline, session_timeout=session_timeout)
         seeds = [1, 1] + figures.pop("seeds")  # the warm-up, the session alone, the class
-        figures["board"] = load_test_figures(board_url(name, extra_env), url, seeds, started)
+        figures["board"] = load_test_figures(database, url, seeds, started)
         figures.update(tracebacks=server_tracebacks(log), log=str(log))
     return figures
 
 
 def ramp(epochs: int, deadline: float, extra_env: dict, step: int = 10, steps: int = 3) -> list[tuple[int, float]]:
     """(sessions open, server RSS in MB) with 0, step, 2 step ... sessions idle after their runs."""
-    with server("ramp", extra_env=extra_env) as (process, url, _):
+    with server("ramp", board_url("ramp", extra_env), extra_env=extra_env) as (process, url, _):
         warm_up(url, deadline - time.monotonic())
         points = [(0, memory_mb(process.pid))]
         held: list[Session] = []

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.browser import chromium
+from harness.browser import chromium, local_page
 from harness.server import start_app, stop_app
 
 
@@ -29,12 +29,10 @@ def one_start(browser) -> tuple[float, float]:
     process, url = start_app(Path("/tmp/digitnet-startup.log"))
     answering = time.monotonic() - started
     try:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.goto(url)
-        page.get_by_text("5,958 training").wait_for(timeout=60_000)
-        rendered = time.monotonic() - started
-        context.close()
+        with local_page(browser) as page:
+            page.goto(url)
+            page.get_by_text("5,958 training").wait_for(timeout=60_000)
+            rendered = time.monotonic() - started
     finally:
         stop_app(process)
     return answering, rendered

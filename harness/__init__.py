@@ -11,6 +11,8 @@ stroke-keeping runs that a test asserts on and a benchmark prints.
 - `strokes_kept`: digits drawn at a person's pace in fresh sessions and in a row, each checked.
 - `live_chart`: sampling the Train page's live chart while a run trains.
 - `load`: a class of sessions that train at once, then draw.
+- `memory`: the app's CPU time and memory from /proc (summed over its process tree), and the
+  Data page opened for pair after pair.
 
 It imports neither pytest nor torch: a benchmark pays for neither.
 """

@@ -11,10 +11,14 @@ import statistics
 import threading
 import time
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from digitnet.app_support.board import Board, Learner, RunRecord
 from digitnet.app_support.outbox import Outbox
 from digitnet.lesson.settings import BATCH_SIZES, LEARNING_RATES, Settings
+
+if TYPE_CHECKING:
+    from .client import Reply
 
 
 def made_up(run_id: str, i: int, finished: float | None = None, nickname: str = "") -> RunRecord:
@@ -89,20 +93,30 @@ def seen_after(browser, url: str, board: Board, queries: list[str], watcher, tim
     return seconds
 
 
+async def open_class_page(app_url: str) -> tuple[int | None, "Reply"]:
+    """A new session's Class page over its websocket (opened, drawn, closed): the run count it
+    shows (None if it shows none) and its Reply."""
+    from .client import Session
+
+    session = Session(app_url, timeout=60)
+    try:
+        reply = await session.open("class")
+    finally:
+        await session.close()
+    counts = [int(found.group(1)) for text in reply.markdown() if (found := COUNT.match(text))]
+    return (counts[0] if counts else None), reply
+
+
 def class_page_seconds(app_url: str, repeats: int = 5) -> float:
     """Median seconds for a new session to open the Class page over its websocket, until drawn."""
     import asyncio
 
-    from .client import Session
-
     async def once() -> float:
-        session, start = Session(app_url, timeout=60), time.perf_counter()
-        try:
-            reply = await session.open("class")
-        finally:
-            await session.close()
-        assert any(COUNT.match(text) for text in reply.markdown()), "the Class page shows no count"
-        return time.perf_counter() - start
+        start = time.perf_counter()
+        count, _ = await open_class_page(app_url)
+        seconds = time.perf_counter() - start
+        assert count is not None, "the Class page shows no count"
+        return seconds
 
     return statistics.median(asyncio.run(once()) for _ in range(repeats))
 
@@ -125,7 +139,8 @@ def load_test_figures(database_url: str, app_url: str, seeds: list[int], since: 
     kind = database_url.split(":")[0]
     lines = [f"class board ({kind}): {len(seeds)} runs trained; not recorded: {missing}, recorded twice: {twice}"]
     for size in sizes:
-        fill(board, len(board.snapshot().runs), size - len(board.snapshot().runs))
+        runs = len(board.snapshot().runs)
+        fill(board, runs, size - runs)
         times = read_times(board)
         lines.append(f"class board with {times['runs']:,} runs: query {times['snapshot'] * 1000:.1f} ms, "
                      f"poll {times['poll'] * 1000:.2f} ms; Class page {class_page_seconds(app_url):.2f} s")

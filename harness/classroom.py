@@ -29,7 +29,6 @@ class Replica:
 class Classroom:
     process: subprocess.Popen  # make, leader of the process group
     url: str  # the balancer
-    log: Path
     replicas: dict[str, Replica] = field(default_factory=dict)
 
 
@@ -63,11 +62,11 @@ def start_class(replicas: int, log_path: Path, env: dict | None = None, timeout:
     deadline = time.monotonic() + timeout
     while READY not in (text := log_path.read_text(errors="replace")):
         if process.poll() is not None or time.monotonic() > deadline:
-            stop_class(Classroom(process, "", log_path))
+            stop_class(Classroom(process, ""))
             raise RuntimeError(f"make class did not open within {timeout} s: {text[-3000:]}")
         time.sleep(0.2)
     found = {name: Replica(name, int(pid), f"http://{address}") for name, pid, address in REPLICA.findall(text)}
-    return Classroom(process, f"http://127.0.0.1:{port}", log_path, found)
+    return Classroom(process, f"http://127.0.0.1:{port}", found)
 
 
 def stop_class(classroom: Classroom, timeout: float = 20) -> bool:

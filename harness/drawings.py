@@ -100,6 +100,13 @@ def pixels_of(data_url: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))).convert("RGBA"))
 
 
+def png_data_url(rgba: np.ndarray) -> str:
+    """An (H, W, 4) uint8 RGBA picture as the canvas component sends it: a PNG data URL."""
+    png = io.BytesIO()
+    Image.fromarray(rgba).save(png, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+
+
 def kept_share(pixels: np.ndarray, strokes) -> list[float]:
     """For each stroke, the share of its centre line (a 6-pixel core) inked on the canvas (of the
     part on the square: a stroke may run off its edge)."""

@@ -9,19 +9,16 @@ and asserts; bench/load_test.py runs thirty and prints timings and memory.
 """
 
 import asyncio
-import base64
-import io
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
 
 from digitnet.app_support.replica import SESSION_COOKIE
 from digitnet.drawing.generated import render, rgba
 
 from .client import ScriptTimeout, Session
-from .drawings import TWO
+from .drawings import TWO, png_data_url
 
 DONE = re.compile(r"^run 1: validation accuracy [0-9.]+ after (\d+) epochs?")
 WAITING = "Waiting for a free slot"
@@ -33,13 +30,11 @@ SEED_BASE = 1000  # session i trains with seed SEED_BASE + i: its run is recogni
 def canvas_state(points=TWO, stroke: int = STROKE) -> dict:
     """The canvas component's value after one stroke, as its frontend sends it: the
     Fabric.js drawing and the picture as a PNG data URL."""
-    png = io.BytesIO()
-    Image.fromarray(rgba(render([np.array(points, dtype=float)], stroke))).save(png, format="PNG")
     path = [["M", *points[0]], *[["L", *point] for point in points[1:]]]
     stroke_object = {"type": "Path", "version": "7.4.0", "originX": "center", "originY": "center",
                      "stroke": "#FFFFFF", "strokeWidth": stroke, "strokeLineCap": "round",
                      "strokeLineJoin": "round", "fill": None, "path": path}
-    data_url = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    data_url = png_data_url(rgba(render([np.array(points, dtype=float)], stroke)))
     return {"drawing": {"raw": {"version": "7.4.0", "objects": [stroke_object]}, "data": data_url}}
 
 

@@ -98,10 +98,6 @@ class Cluster:
             connection.execute(f"CREATE DATABASE {name}")
         return self.url.rsplit("/", 1)[0] + f"/{name}"
 
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
 
 @contextmanager
 def throwaway_cluster():

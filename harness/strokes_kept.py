@@ -22,7 +22,7 @@ from digitnet.drawing.preprocess import preprocess
 from digitnet.errors import EmptyImage
 
 from . import drawings as pen
-from .browser import CHROMIUM, CHROMIUM_FLAGS
+from .browser import CHROMIUM, CHROMIUM_FLAGS, LOCAL_URLS
 from .client import in_own_thread
 
 HINT = "in the black square"
@@ -151,8 +151,7 @@ async def check(page, digit: str, taken, released: float) -> Drawing:
 async def new_context(browser, outside: list):
     """A browser context whose requests off this machine go to `outside`."""
     context = await browser.new_context(viewport=VIEWPORT)
-    local = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
-    context.on("request", lambda request: None if request.url.startswith(local) else outside.append(request.url))
+    context.on("request", lambda request: None if request.url.startswith(LOCAL_URLS) else outside.append(request.url))
     return context
 
 

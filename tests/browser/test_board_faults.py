@@ -15,10 +15,10 @@ from pathlib import Path
 
 import psycopg
 
-from harness.client import Session
+from harness.board import open_class_page
+from harness.client import in_own_thread
 from harness.load import SEED_BASE, run_class
 from harness.server import ROOT, server_tracebacks, start_app, stop_app
-from tests.browser.test_load import in_own_thread
 
 LEARNERS = 2
 BACK_WITHIN = 30  # seconds: the outbox tries again at once when a page finds the board answering
@@ -36,14 +36,9 @@ def on_small_disk(directory: Path) -> tuple:
 
 async def class_page(url: str) -> tuple[int | None, list[str]]:
     """What a new session's Class page shows: its run count (None if none) and its warnings."""
-    session = Session(url, timeout=60)
-    try:
-        reply = await session.open("class")
-    finally:
-        await session.close()
+    count, reply = await open_class_page(url)
     assert not reply.problems(), reply.problems()
-    counts = [int(text.rsplit(":", 1)[1]) for text in reply.markdown() if text.startswith("Runs in this class:")]
-    return (counts[0] if counts else None), reply.alerts("warning")
+    return count, reply.alerts("warning")
 
 
 def learners_train_and_draw(url: str, first_seed: int) -> None:

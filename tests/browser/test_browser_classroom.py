@@ -19,7 +19,7 @@ import pytest
 
 from digitnet.app_support.replica import RUNS_LOST, SESSION_COOKIE
 from digitnet.files.modelfile import load_model
-from harness.browser import local_page
+from harness.browser import local_page, sidebar, train
 from harness.classroom import start_class, stop_class
 from harness.client import Session, in_own_thread
 from harness.server import server_tracebacks
@@ -42,16 +42,6 @@ def classroom(tmp_path_factory):
 
 def cookie(page, name: str) -> str | None:
     return next((c["value"] for c in page.context.cookies() if c["name"] == name), None)
-
-
-def train(page) -> None:
-    """Press Train and wait for the session's first run to finish."""
-    page.locator(".st-key-train_button button").click()
-    page.get_by_text(DONE).wait_for(timeout=60_000)
-
-
-def sidebar(page, link: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True).click()
 
 
 def test_a_replica_tells_a_new_session_that_came_from_another_replica_its_runs_were_lost(classroom):

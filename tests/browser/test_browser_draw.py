@@ -75,16 +75,7 @@ def test_draw_with_touch(browser, app_url):
         canvas = open_canvas(page, app_url)
         box = canvas.bounding_box()
         # a finger on the glass: touch events, from which the browser makes the canvas's pointer events
-        cdp = page.context.new_cdp_session(page)
-
-        def touch(kind: str, points) -> None:
-            touches = [{"x": box["x"] + x, "y": box["y"] + y} for x, y in points]
-            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touches})
-
-        touch("touchStart", SIX[:1])
-        for point in SIX[1:]:
-            touch("touchMove", [point])
-        touch("touchEnd", [])
+        touch_stroke(page.context.new_cdp_session(page).send, box, SIX)
         page.get_by_text("Prediction:").wait_for()
         assert shown_prediction(page) == "Prediction: 6"
 

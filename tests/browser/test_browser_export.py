@@ -8,15 +8,15 @@ import sys
 import pytest
 
 from digitnet.files.mnist import ASSETS, ENV_VAR
+from harness.browser import train
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_downloaded_script_ends_where_the_run_ended(page, app_url, tmp_path):
     page.goto(f"{app_url}/train?model=linear&epochs=2&seed=5")
-    page.locator(".st-key-train_button button").click()
+    train(page)
     outcome = page.get_by_text("run 1: validation accuracy")
-    outcome.wait_for(timeout=60_000)
     accuracy = re.search(r"validation accuracy (\d\.\d{4})", outcome.inner_text())[1]
     with page.expect_download() as download:
         page.locator(".st-key-export_script button").click()

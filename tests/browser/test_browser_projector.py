@@ -6,7 +6,8 @@ The screenshots are kept in pytest's temporary folder (their paths are printed w
 
 import pytest
 
-from harness.browser import local_page
+from harness.browser import local_page, sidebar, train
+from harness.drawings import IDLE_JS
 
 pytestmark = pytest.mark.browser
 
@@ -46,18 +47,17 @@ CUT_TEXT_JS = """() => {
 
 def settled(page) -> None:
     """Wait until the script run is over: Streamlit shows its running widget until then."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_function(IDLE_JS, timeout=60_000)
 
 
 def test_every_page_fits_a_projector(browser, app_url, tmp_path):
     with local_page(browser, viewport={"width": 1024, "height": 768}) as page:
         page.set_default_timeout(60_000)
         page.goto(f"{app_url}/train?model=linear&epochs=1")  # a trained model makes Weights and Draw full
-        page.locator(".st-key-train_button button").click()
-        page.get_by_text("run 1: validation accuracy").wait_for()
+        train(page)
         settled(page)
         for link, title in PAGES.items():  # through the sidebar, so the session and its model stay
-            page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True).click()
+            sidebar(page, link)
             page.get_by_role("heading", name=title, exact=True).wait_for()
             settled(page)
             if link == "Draw":  # the canvas component loads after the page

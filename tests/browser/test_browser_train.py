@@ -6,7 +6,7 @@ import time
 import pytest
 
 from digitnet.app_support.board import Board
-from harness.browser import local_page
+from harness.browser import local_page, train
 from harness.live_chart import FAST_EPOCHS, SAMPLE_JS, sample_training
 from harness.server import start_app, stop_app
 
@@ -59,7 +59,6 @@ def test_stop_while_waiting_for_a_slot_says_so_and_leaves_no_empty_run(browser, 
             assert second.get_by_text("Every run of this session is kept here").count() == 1  # no run in history
             first.locator(".st-key-stop_training button").click()
             first.get_by_text("was stopped after").wait_for()
-            second.locator(".st-key-train_button button").click()
-            second.get_by_text("run 1: validation accuracy").wait_for(timeout=60_000)  # still its first run
+            train(second)  # still its first run
     finally:
         stop_app(process)

@@ -16,6 +16,7 @@ from digitnet.drawing.generated import DIGITS, NONDIGITS, draw, rgba
 from digitnet.drawing.predict import classify
 from digitnet.drawing.preprocess import preprocess
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
+from harness.drawings import png_data_url
 from tests.apptest import figures, open_page
 
 HINT = "in the black square"
@@ -33,8 +34,7 @@ def png(image: Image.Image, format: str = "PNG", **options) -> bytes:
 
 def put_on_canvas(at: AppTest, rgba: np.ndarray) -> AppTest:
     """What the canvas component sends after a stroke: its JSON and a PNG data URL."""
-    url = "data:image/png;base64," + base64.b64encode(png(Image.fromarray(rgba))).decode()
-    at.session_state["draw_canvas"] = {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url},
+    at.session_state["draw_canvas"] = {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": png_data_url(rgba)},
                                        "backgroundFit": None}
     return at.run()
 
