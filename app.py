@@ -4,8 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.server import warm_up_in_background
-from pages.session import show_flashed, start, sync_url
+from pages.shared.process import warm_up_in_background
+from pages.shared.session import show_flashed, start, sync_url
 
 # A file, not an emoji or a material icon: those cost start-up time or a request to Google.
 ICON = Path(__file__).parent / "assets" / "icon.png"

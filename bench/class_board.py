@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet.app_support.board import Board
+from digitnet.app_support.class_board.store import Board
 from harness.board import fill, read_times, seen_after
 from harness.memory import cpu_seconds
 from harness.postgres import throwaway_cluster

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from digitnet.app_support.figures import contribution_map, heatmap, probability_bars
+from digitnet.app_support.views.figures import contribution_map, heatmap, probability_bars
 from digitnet.drawing.defaults import default_model
 from digitnet.drawing.explain import explain
 from digitnet.drawing.generated import DrawnSet, rgba

@@ -3,7 +3,7 @@
     python -m bench.live_chart [--runs 3]
 
 Starts the app on 127.0.0.1, opens the Train page in Debian's Chromium, clicks Train and
-samples the page every 50 ms until the run ends (harness/live_chart.py): is the loss chart
+samples the page every 50 ms until the run ends (harness/chart_sampling.py): is the loss chart
 drawn, and what does the progress text say (it changes with every redraw). The browser
 test asserts on the same samples; this script prints the figures, medians of --runs runs
 of each case.
@@ -14,7 +14,7 @@ import statistics
 from pathlib import Path
 
 from harness.browser import chromium, local_page
-from harness.live_chart import FAST_EPOCHS, sample_training
+from harness.chart_sampling import FAST_EPOCHS, sample_training
 from harness.server import start_app, stop_app
 
 

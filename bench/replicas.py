@@ -4,7 +4,7 @@
                              [--session-timeout 300] [--timeout 1800]
 
 For each count N in --replicas, in turn: `make class REPLICAS=N` on 127.0.0.1 (started and
-stopped by its process group, harness/classroom.py), then bench/load_test.py's class through
+stopped by its process group, harness/make_class.py), then bench/load_test.py's class through
 its balancer, with each replica's CPU time and peak memory measured. Prints load_test's report
 for each, a table, and the ratio of wall times (the last count over the first). Both run in
 this one invocation; on a shared machine other work still varies between them, so the table
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench.load_test import measure_class, report
-from harness.classroom import start_class, stop_class
+from harness.make_class import start_class, stop_class
 
 
 def one_deployment(replicas: int, sessions: int, epochs: int, deadline: float, session_timeout: float) -> dict:

@@ -13,8 +13,8 @@ import time
 import torch
 
 from digitnet.lesson.dataset import load_dataset
-from digitnet.lesson.learner import EpochResult, Run
 from digitnet.lesson.losses import accuracy
+from digitnet.lesson.run import EpochResult, Run
 from digitnet.lesson.settings import Settings
 
 CASES = {

@@ -36,7 +36,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from digitnet.app_support.replica import REPLICA_VARIABLE
+from digitnet.app_support.serving.replica import REPLICA_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg"

@@ -1,75 +1,14 @@
-"""The command line: `python -m digitnet train ...` and `python -m digitnet predict ...`."""
+"""What `python -m digitnet train` and `predict` do: train a run and print the lesson's table (and save
+or export it), or classify images as the Draw page does. Their arguments: arguments.py."""
 
-import argparse
 import json
 import sys
 import time
 
+from .arguments import build_parser, settings_from
 from .errors import DigitnetError, Diverged, EmptyImage, ImageError
-from .lesson.settings import MAX_EPOCHS, Settings
 
-DEFAULTS = Settings()
 BAR_AFTER = 0.5  # seconds into an epoch before a progress bar is worth drawing
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m digitnet", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    train = commands.add_parser("train", help="train a model and print the lesson's table")
-    train.add_argument("--model", choices=("linear", "mlp"), default=DEFAULTS.model)
-    train.add_argument(
-        "--digits", nargs="+", default=[str(d) for d in DEFAULTS.digits], metavar="D",
-        help="two digits, the second being label 1 (default: 2 6), or 'all'",
-    )
-    train.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help=f"1 to {MAX_EPOCHS}")
-    train.add_argument("--lr", type=float, default=DEFAULTS.lr, help="learning rate")
-    train.add_argument("--bs", type=int, default=DEFAULTS.bs, help="batch size")
-    train.add_argument("--loss", choices=("mnist", "bce"), default=DEFAULTS.loss)
-    train.add_argument("--opt", choices=("sgd", "momentum", "adam"), default=DEFAULTS.opt)
-    train.add_argument("--no-shuffle", dest="shuffle", action="store_false")
-    train.add_argument("--augment", action="store_true", help="random shifts and turns of each batch")
-    train.add_argument("--seed", type=int)
-    train.add_argument("--hidden", type=int, nargs="+", default=list(DEFAULTS.hidden), metavar="N")
-    train.add_argument("--init", choices=("scaled", "randn"), default=DEFAULTS.init)
-    train.add_argument("--data", dest="data_folder", metavar="FOLDER",
-                       help="MNIST IDX files or an mnist_png folder (default: $DIGITNET_DATA, else assets/)")
-    train.add_argument("--save", metavar="FILE", help="save the trained model (.safetensors)")
-    train.add_argument("--export", metavar="FILE",
-                       help="write the run as plain PyTorch that replays it: a script (.py) or a notebook (.ipynb)")
-    train.add_argument("--json", action="store_true", help="one JSON object per line")
-    train.set_defaults(command_parser=train)
-
-    predict = commands.add_parser(
-        "predict", help="classify images of handwritten digits",
-        usage="python -m digitnet predict [--model FILE | --digits D D | --digits all] IMAGE... [--json]",
-        description="Without --model, the default three-layer net for the digits answers (2 vs 6 unless --digits "
-                    "says otherwise): the shipped one, or, for a pair that ships none, one trained now (seconds).",
-    )
-    which = predict.add_mutually_exclusive_group()
-    which.add_argument("--model", metavar="FILE", help="a model file saved by train")
-    which.add_argument("--digits", nargs="+", metavar="D", help="two digits (the second is label 1), or 'all'")
-    predict.add_argument("images", nargs="*", metavar="IMAGE", help="png or jpg files")
-    predict.add_argument("--json", action="store_true", help="one JSON object per line")
-    predict.set_defaults(command_parser=predict)
-    return parser
-
-
-def train_command(settings: Settings) -> list[str]:
-    """The command line that trains a run with these settings, an option (with its values) a word."""
-    s = settings.checked()
-    digits = "all" if len(s.digits) == 10 else " ".join(map(str, s.digits))
-    words = ["python -m digitnet train", f"--model {s.model}", f"--digits {digits}", f"--epochs {s.epochs}",
-             f"--lr {s.lr!r}", f"--bs {s.bs}", f"--loss {s.loss}", f"--opt {s.opt}"]
-    if not s.shuffle:
-        words.append("--no-shuffle")
-    if s.augment:
-        words.append("--augment")
-    if s.seed is not None:
-        words.append(f"--seed {s.seed}")
-    if s.model == "mlp":
-        words.append(f"--hidden {' '.join(map(str, s.hidden))}")
-    return words + [f"--init {s.init}"]
 
 
 def main(argv=None) -> int:
@@ -82,19 +21,10 @@ def main(argv=None) -> int:
         return 2
 
 
-def settings_from(args) -> Settings:
-    """The settings `train`'s arguments ask for; SettingsError names the first bad one."""
-    return Settings(
-        model=args.model, digits=" ".join(args.digits), lr=args.lr, bs=args.bs, epochs=args.epochs,
-        loss=args.loss, opt=args.opt, shuffle=args.shuffle, augment=args.augment, seed=args.seed,
-        hidden=tuple(args.hidden), init=args.init,
-    ).checked()
-
-
 def train(args) -> int:
     from .files.modelfile import check_destination, save_model
     from .lesson.dataset import load_dataset
-    from .lesson.learner import EpochResult, Run
+    from .lesson.run import EpochResult, Run
 
     try:
         settings = settings_from(args)
@@ -206,7 +136,7 @@ def predict(args) -> int:
     saved = answering_model(args)
     threshold = threshold_of(saved.metrics)
     digits = saved.settings.digits
-    known = "a digit" if len(digits) == 10 else either_digit(digits)
+    known = either_digit(digits) if saved.settings.pair else "a digit"
     status = 0
     for path in args.images:
         try:

@@ -14,7 +14,7 @@ class SettingsError(DigitnetError):
 
 
 class Diverged(DigitnetError):
-    """The loss became NaN or infinite during training."""
+    """A batch's loss passed run.EXPLODED, or became NaN: the steps overshot."""
 
 
 class ModelFileError(DigitnetError):

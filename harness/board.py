@@ -13,12 +13,12 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from digitnet.app_support.board import Board, Learner, RunRecord
-from digitnet.app_support.outbox import Outbox
+from digitnet.app_support.class_board.outbox import Outbox
+from digitnet.app_support.class_board.store import Board, Member, RunRecord
 from digitnet.lesson.settings import BATCH_SIZES, LEARNING_RATES, Settings
 
 if TYPE_CHECKING:
-    from .client import Reply
+    from harness.client import Reply
 
 
 def made_up(run_id: str, i: int, finished: float | None = None, nickname: str = "") -> RunRecord:
@@ -40,7 +40,7 @@ def unopenable_database(folder) -> str:
 def fill(board: Board, first: int, n: int, learners: int = 30) -> list[float]:
     """Record runs first..first+n-1 one at a time, as app processes do, from `learners`
     learners (some with nicknames); the seconds each write took."""
-    people = [Learner(nickname=f"nick {k}" if k % 3 == 0 else "") for k in range(learners)]
+    people = [Member(nickname=f"nick {k}" if k % 3 == 0 else "") for k in range(learners)]
     seconds = []
     for i in range(first, first + n):
         person = people[i % learners]
@@ -78,7 +78,7 @@ def seen_after(browser, url: str, board: Board, queries: list[str], watcher, tim
     """Train each /train?query in a browser session of its own, one after the other, while
     `watcher` (a page on /class) looks on: for each run, the seconds from the moment it finished
     (the time the app recorded with it, on this machine's clock) to the watcher's count going up."""
-    from .browser import local_page
+    from harness.browser import local_page
 
     seconds = []
     for query in queries:
@@ -96,7 +96,7 @@ def seen_after(browser, url: str, board: Board, queries: list[str], watcher, tim
 async def open_class_page(app_url: str) -> tuple[int | None, "Reply"]:
     """A new session's Class page over its websocket (opened, drawn, closed): the run count it
     shows (None if it shows none) and its Reply."""
-    from .client import Session
+    from harness.client import Session
 
     session = Session(app_url, timeout=60)
     try:
@@ -152,7 +152,7 @@ def finish_at_once(url: str, prefix: str, sessions: int, at: float, sends: int =
     """One app process: `sessions` learners whose runs all finish at time `at` (time.time()),
     each record handed to the process's outbox `sends` times (a retry), as the Train page does."""
     outbox = Outbox(Board(url))
-    learners = [Learner() for _ in range(sessions)]
+    learners = [Member() for _ in range(sessions)]
 
     def session(k: int) -> None:
         record = made_up(f"{prefix}-{k}", k, finished=at)

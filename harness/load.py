@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from digitnet.app_support.replica import SESSION_COOKIE
+from digitnet.app_support.serving.replica import SESSION_COOKIE
 from digitnet.drawing.generated import render, rgba
-
-from .client import ScriptTimeout, Session
-from .drawings import TWO, png_data_url
+from harness.client import ScriptTimeout, Session
+from harness.drawings import TWO, png_data_url
 
 DONE = re.compile(r"^run 1: validation accuracy [0-9.]+ after (\d+) epochs?")
 WAITING = "Waiting for a free slot"

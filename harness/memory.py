@@ -8,7 +8,7 @@ import re
 import threading
 from pathlib import Path
 
-from .client import Session, in_own_thread
+from harness.client import Session, in_own_thread
 
 PAIRS = list(itertools.permutations(range(10), 2))  # 90 ordered pairs: "3-5" and "5-3" are different tasks
 

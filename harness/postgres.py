@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .server import free_port
+from harness.server import free_port
 
 USER = "digitnet"
 

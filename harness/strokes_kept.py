@@ -20,10 +20,9 @@ import numpy as np
 
 from digitnet.drawing.preprocess import preprocess
 from digitnet.errors import EmptyImage
-
-from . import drawings as pen
-from .browser import CHROMIUM, CHROMIUM_FLAGS, LOCAL_URLS
-from .client import in_own_thread
+from harness import drawings as pen
+from harness.browser import CHROMIUM, CHROMIUM_FLAGS, LOCAL_URLS
+from harness.client import in_own_thread
 
 HINT = "in the black square"
 VIEWPORT = {"width": 1024, "height": 700}  # the square and the answer in view; a smaller page is less to paint

@@ -4,13 +4,13 @@ from datetime import datetime
 
 import streamlit as st
 
-from digitnet.app_support.board import NICKNAME_LENGTH, BoardUnavailable, clean_nickname
-from digitnet.app_support.charts import board_rows, board_spec
-from digitnet.app_support.wording import count, plain
+from digitnet.app_support.class_board.store import NICKNAME_LENGTH, BoardUnavailable, clean_nickname
+from digitnet.app_support.views.charts import board_rows, board_spec
+from digitnet.app_support.views.wording import count, plain
 from digitnet.lesson.settings import MODEL_NAMES
-from pages.class_teacher import teacher_panel
-from pages.server import class_board
-from pages.session import get_lab, keep, kept, remembered
+from pages.parts.class_teacher import teacher_panel
+from pages.shared.process import class_board
+from pages.shared.session import get_lab, keep, kept, remembered
 
 POLL_SECONDS = 1.0  # a run finished anywhere shows within this, plus one run of the page
 DRAWN = "board_drawn"  # the board's version this page last drew (None: it was unavailable)
@@ -18,16 +18,16 @@ FRESH = "board_fresh"  # set by the page's run: the watch that runs inside it ha
 
 
 def nickname(lab, outbox) -> None:
-    learner = lab.learner
-    remembered(st.text_input, "Your name on the board", "nickname", load=lambda: learner.nickname,
-               store=lambda text: setattr(learner, "nickname", clean_nickname(text)), max_chars=NICKNAME_LENGTH,
+    member = lab.member
+    remembered(st.text_input, "Your name on the board", "nickname", load=lambda: member.nickname,
+               store=lambda text: setattr(member, "nickname", clean_nickname(text)), max_chars=NICKNAME_LENGTH,
                placeholder="a nickname, or stay anonymous",
                help=f"Up to {NICKNAME_LENGTH} characters, shown as you type them. Your next runs carry it.")
     try:
-        outbox.board.number(learner)
+        outbox.board.number(member)
     except BoardUnavailable:
         pass  # a number comes with the board
-    st.caption(f"Your runs appear as **{plain(learner.name)}**. Nothing else about you is kept: "
+    st.caption(f"Your runs appear as **{plain(member.name)}**. Nothing else about you is kept: "
                "no address, nothing about your browser.")
 
 
@@ -76,7 +76,7 @@ def board(lab, outbox):
     if len(snapshot.rounds) > 1:
         round_picker(snapshot)
     st.markdown(f"Runs in this class: {len(snapshot.runs)}")
-    mine = lab.learner.number
+    mine = lab.member.number
     st.vega_lite_chart(board_rows(snapshot.runs, mine), board_spec(), width="stretch")
     if snapshot.runs:
         st.caption("Your runs are the large outlined points. Hover over a point for its settings.")
@@ -114,7 +114,7 @@ except BoardUnavailable as exc:
 nickname(lab, outbox)
 if outbox.trouble and outbox.pending():
     st.warning(f"The class board is unavailable for recording runs right now: {plain(outbox.trouble)}. "
-               f"Runs wait here and are recorded as soon as it is back ({count(outbox.pending(lab.learner), 'run')} "
+               f"Runs wait here and are recorded as soon as it is back ({count(outbox.pending(lab.member), 'run')} "
                "of yours).", icon=":material/cloud_off:")
 snapshot = board(lab, outbox)
 keep(FRESH, True)

@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from digitnet.app_support.code_view import function_source
-from digitnet.app_support.figures import confusion_map, pixel_grid, pixel_map
+from digitnet.app_support.views.code_view import function_source
+from digitnet.app_support.views.figures import confusion_map, pixel_grid, pixel_map
 from digitnet.files.mnist import class_counts, sample_grid
 from digitnet.lesson.baseline import pixel_baseline
 from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.inspection import confusion_matrix
 from digitnet.lesson.losses import true_labels
-from pages.controls import task_picker
-from pages.server import dataset
-from pages.session import get_lab
+from pages.shared.controls import task_picker
+from pages.shared.process import dataset
+from pages.shared.session import get_lab
 
 SAMPLES_PER_DIGIT = 20
 

@@ -2,18 +2,18 @@
 
 import streamlit as st
 
-from digitnet.app_support.answerers import Answerer, choices
-from digitnet.app_support.wording import count, plain
+from digitnet.app_support.session.answerers import Answerer, choices
+from digitnet.app_support.views.wording import count, plain
 from digitnet.drawing.predict import UNSURE_BELOW
 from digitnet.drawing.preprocess import open_image, preprocess, viewable
 from digitnet.errors import EmptyImage, ImageError
-from digitnet.lesson.dataset import ALL_DIGITS, either_digit
-from pages.answer_views import answer_line, probability_chart, show_answer, show_why
-from pages.answering import answerer
-from pages.canvas import st_canvas
-from pages.controls import task_picker
-from pages.my_digits_views import add_to_my_digits
-from pages.session import get_lab, kept, remembered
+from digitnet.lesson.dataset import either_digit, is_pair
+from pages.parts.answer_views import answer_line, probability_chart, show_answer, show_why
+from pages.parts.my_digits_views import add_to_my_digits
+from pages.shared.answering import answerer
+from pages.shared.canvas import st_canvas
+from pages.shared.controls import task_picker
+from pages.shared.session import get_lab, kept, remembered
 
 CANVAS = 280  # pixels: ten times MNIST's 28
 CANVAS_KEY = "draw_canvas"
@@ -100,7 +100,7 @@ def main() -> None:
             answer = show_answer(chosen, image, digits, line)
             add_to_my_digits(lab, image, answer.digit)
         elif source != UPLOAD:
-            what = "any digit" if digits == ALL_DIGITS else either_digit(digits)
+            what = either_digit(digits) if is_pair(digits) else "any digit"
             st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",
                     icon=":material/draw:")
             # The answer's chart, empty: the browser loads its charting code now, not after the first

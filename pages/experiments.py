@@ -4,15 +4,23 @@ lays out the result; the panels that train (4 to 6) are in experiment_panels.py.
 
 import streamlit as st
 
-from digitnet.app_support.figures import Panel, Series
-from digitnet.lesson import experiments as ex
-from digitnet.lesson.dataset import DEFAULT_DIGITS, describe_digits
+from digitnet.app_support.views.figures import Panel, Series
+from digitnet.lesson import findings as ex
+from digitnet.lesson.dataset import DEFAULT_DIGITS, describe_digits, is_pair
 from digitnet.lesson.settings import MAX_SEED
-from pages.controls import task_picker
-from pages.experiment_panels import NUMBER, batch_size_panel, chart, learning_rate_panel, pressed, result, shuffle_panel
-from pages.question_panels import dead_units_panel, threshold_panel
-from pages.server import dataset
-from pages.session import get_lab
+from pages.parts.experiment_panels import (
+    NUMBER,
+    batch_size_panel,
+    chart,
+    learning_rate_panel,
+    pressed,
+    result,
+    shuffle_panel,
+)
+from pages.parts.question_panels import dead_units_panel, threshold_panel
+from pages.shared.controls import task_picker
+from pages.shared.process import dataset
+from pages.shared.session import get_lab
 
 TABS = ("1 · Accuracy", "2 · Sigmoid", "3 · Gradients", "4 · Shuffling", "5 · Learning rate", "6 · Batch size")
 QUESTIONS = ("7 · Threshold", "8 · Dead units")  # tabs of their own: eight do not fit a projector's width
@@ -105,7 +113,7 @@ def gradients_panel(data, seed: int) -> None:
 def pair_data():
     """The session's pair of digits; with all ten chosen, the lesson's default pair."""
     digits = get_lab().settings.digits
-    if len(digits) == 10:
+    if not is_pair(digits):
         st.info(f"These experiments are about telling two digits apart, as the lesson does: they use "
                 f"{describe_digits(DEFAULT_DIGITS)}.")
         return dataset(DEFAULT_DIGITS)

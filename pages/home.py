@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from digitnet.app_support.code_view import code_html, function_source
+from digitnet.app_support.views.code_view import code_html, function_source
 from digitnet.files.mnist import class_counts, sample_grid
-from digitnet.lesson.dataset import describe_digits
-from pages.session import get_lab
+from digitnet.lesson.dataset import describe_digits, is_pair
+from pages.shared.session import get_lab
 
 STEPS = [
     ("Initialise", "Start every weight at a small random number.", "pages/step.py", "Step through"),
@@ -43,9 +43,9 @@ with code:
 digits = get_lab().settings.digits
 st.subheader(f"The data: {describe_digits(digits)}")
 counts = class_counts(digits)
-columns = st.columns(len(digits) if len(digits) == 2 else 5)
+columns = st.columns(len(digits) if is_pair(digits) else 5)
 for index, digit in enumerate(digits):
-    label = f"label {index}" if len(digits) == 2 else ""
+    label = f"label {index}" if is_pair(digits) else ""
     columns[index % len(columns)].metric(
         f"Digit {digit} {label}", f"{counts[digit]['train']:,} training", f"{counts[digit]['test']:,} validation",
         delta_color="off",

@@ -3,9 +3,9 @@ them, a file to take them home, and a model fine-tuned on them."""
 
 import streamlit as st
 
-from pages.controls import task_picker
-from pages.my_digits_views import accuracy_table, files, fine_tune_panel, grid
-from pages.session import get_lab
+from pages.parts.my_digits_views import accuracy_table, files, fine_tune_panel, grid
+from pages.shared.controls import task_picker
+from pages.shared.session import get_lab
 
 
 def main() -> None:

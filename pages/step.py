@@ -1,21 +1,19 @@
 """Step through: the lesson's six steps one click at a time, on a real model and real mini-batches."""
 
-from contextlib import closing
-
 import streamlit as st
 
-from digitnet.app_support.code_view import code_html, source_of
-from digitnet.app_support.lab import Busy
-from digitnet.app_support.wording import count, plain
-from digitnet.errors import Diverged, SettingsError
+from digitnet.app_support.views.code_view import code_html, source_of
+from digitnet.app_support.views.wording import count, plain
+from digitnet.errors import SettingsError
 from digitnet.lesson.dataset import describe_digits
-from digitnet.lesson.learner import EpochResult
+from digitnet.lesson.run import EpochResult
 from digitnet.lesson.settings import LESSON, RECOMMENDED
 from digitnet.lesson.stepper import CODE, NAMES, Stepper
-from pages.controls import epochs_slider, settings_controls, task_picker
-from pages.server import Stopped, dataset, in_training_slot, training_slots
-from pages.session import change_settings, flash, get_lab, keep, kept, show_flashed
-from pages.step_views import show_step_result
+from pages.parts.step_views import show_step_result
+from pages.shared.controls import epochs_slider, settings_controls, task_picker
+from pages.shared.process import dataset
+from pages.shared.session import change_settings, flash, get_lab, keep, kept, show_flashed
+from pages.shared.work import session_work
 
 
 def lesson_by_default(lab) -> None:
@@ -36,34 +34,26 @@ def session_stepper(lab) -> Stepper | None:
     return stepper
 
 
-def initialise(lab) -> None:
+def initialise(lab, _work) -> None:
     lab.start_stepping(dataset(lab.settings.digits))
 
 
 def act(action) -> None:
-    """A button's work on the session's Lab, the learner's settings first for a stepper that
-    goes on (when a batch is not half done). It holds the session's models: a click while it
-    works waits for it, and stops it between batches when it does many."""
-    lab = get_lab()
-    try:
-        with lab.working():
-            if action is not initialise:
-                lab.stepper.use_settings(lab.settings)
-            action(lab)
-    except (Diverged, SettingsError) as exc:
-        flash("step", str(exc), "error")
-    except Busy as exc:
-        flash("step", f"Not done: {exc}. Try again in a moment.")
-    except Stopped:
-        flash("step", "Stopped before it began: another click came first.", "info")
+    """A button's work on the session's Lab (session_work), the learner's settings first for a
+    stepper that goes on (when a batch is not half done)."""
+    with session_work("step") as work:
+        lab = get_lab()
+        if action is not initialise:
+            lab.stepper.use_settings(lab.settings)
+        action(lab, work)
 
 
-def many_batches(lab, asked: int | None = None) -> None:
+def many_batches(lab, work, asked: int | None = None) -> None:
     """`asked` batches, or to the end of the epoch, in a training slot; another click stops
     them between batches, and the page says where."""
     stepper = lab.stepper
     asked = asked or stepper.batches_left
-    done = in_training_slot(stepper.batches, asked, lab.should_stop, should_stop=lab.should_stop)
+    done = work.call(stepper.batches, asked, work.should_stop)
     if done < asked:  # flashed through the Lab: this page run was stopped by the click
         lab.flash("step", f"Stopped after {count(done, 'batch', 'batches')} of {asked:,}: another click came first. "
                       f"Epoch {stepper.epoch} goes on from batch {stepper.batch + 1}.", "info")
@@ -80,13 +70,13 @@ def buttons(stepper: Stepper | None, blocked: bool) -> None:
     upcoming = 2 if stepper is None else stepper.next_step
     next_.button(f"Next: {upcoming} · {NAMES[upcoming]}", key="step_next", icon=":material/skip_next:",
                  type="primary" if stepper is not None else "secondary", width="stretch", disabled=off,
-                 on_click=act, args=(lambda lab: lab.stepper.advance(),), help="Do the next of the six steps.")
+                 on_click=act, args=(lambda lab, _work: lab.stepper.advance(),), help="Do the next of the six steps.")
     one, ten, epoch, note = st.columns([1, 1, 1.4, 2], vertical_alignment="center")
     one.button("1 step", key="step_one", width="stretch", disabled=off, on_click=act,
-               args=(lambda lab: lab.stepper.one_batch(),),
+               args=(lambda lab, _work: lab.stepper.one_batch(),),
                help="Steps 2 to 6 on one mini-batch (the rest of them if a batch is half done).")
     ten.button("10 steps", key="step_ten", width="stretch", disabled=off, on_click=act,
-               args=(lambda lab: many_batches(lab, 10),), help="Ten mini-batches, steps 2 to 6 each.")
+               args=(lambda lab, work: many_batches(lab, work, 10),), help="Ten mini-batches, steps 2 to 6 each.")
     whole = stepper is None or not stepper.mid_epoch
     epoch.button("Whole epoch" if whole else "Rest of epoch", key="step_epoch", width="stretch",
                  disabled=off, on_click=act, args=(many_batches,),
@@ -140,17 +130,12 @@ def train_on(stepper: Stepper) -> None:
     epochs = lab.settings.epochs
     bar = st.progress(0.0, text=f"Training {count(epochs, 'epoch')}...")
     done = 0
-    try:
-        with lab.working():
-            stepper.use_settings(lab.settings)
-            with closing(training_slots().share(stepper.fit(epochs))) as events:
-                for event in events:
-                    if isinstance(event, EpochResult):
-                        done += 1
-                        bar.progress(done / epochs,
-                                     text=f"Epoch {done} of {epochs}: validation accuracy {event.accuracy:.4f}")
-    except (Diverged, SettingsError) as exc:
-        flash("step", str(exc), "error")
+    with session_work("step") as work:
+        stepper.use_settings(lab.settings)
+        for event in work.events(stepper.fit(epochs)):
+            if isinstance(event, EpochResult):
+                done += 1
+                bar.progress(done / epochs, text=f"Epoch {done} of {epochs}: validation accuracy {event.accuracy:.4f}")
     st.rerun()
 
 

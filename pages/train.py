@@ -2,17 +2,18 @@
 
 import streamlit as st
 
-from digitnet.app_support.charts import OVERLAY_METRICS, overlay_rows, overlay_spec
-from digitnet.app_support.wording import plain
+from digitnet.app_support.views.charts import OVERLAY_METRICS, overlay_rows, overlay_spec
+from digitnet.app_support.views.wording import plain
 from digitnet.errors import ExportError, ModelFileError
 from digitnet.export.writer import export, replay_settings
 from digitnet.files.modelfile import load_model, model_bytes
 from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.settings import distinguishing_labels
-from pages.controls import settings_controls, task_picker
-from pages.live_run import RunView, train_live
-from pages.server import dataset, record_run
-from pages.session import change_settings, flash, get_lab, keep, kept, remembered, show_flashed
+from pages.parts.live_run import RunView, train_live
+from pages.shared.controls import settings_controls, task_picker
+from pages.shared.process import dataset, record_run
+from pages.shared.session import change_settings, flash, get_lab, keep, kept, remembered, show_flashed
+from pages.shared.work import session_work
 
 COMPARED = 4  # runs overlaid at first: the newest
 CODE_FILES = {".py": ("script", "text/x-python"), ".ipynb": ("notebook", "application/x-ipynb+json")}
@@ -35,7 +36,7 @@ def title(run) -> str:
 
 def history_section(lab, busy: bool) -> None:
     st.subheader("Run history")
-    runs = [run for run in lab.runs if run.history or run.usable]
+    runs = lab.shown_runs()
     if not runs:
         st.caption("Every run of this session is kept here with its settings, to compare.")
         return
@@ -65,7 +66,7 @@ def history_section(lab, busy: bool) -> None:
 
 def same_start(lab, busy: bool) -> None:
     """Train again from the first weights of an earlier run, with the settings above."""
-    names = [run.name for run in lab.runs if run.settings.digits == lab.settings.digits]
+    names = [run.name for run in lab.runs_for(lab.settings.digits)]
     if not names:
         return
     row = st.container(horizontal=True, vertical_alignment="bottom")  # the button goes below when it does not fit
@@ -80,7 +81,7 @@ def same_start(lab, busy: bool) -> None:
 def model_files(lab, run) -> None:
     save, load = st.columns(2)
     if run is not None and run.usable:
-        digits = "all" if len(run.settings.digits) == 10 else "v".join(map(str, run.settings.digits))
+        digits = "v".join(map(str, run.settings.digits)) if run.settings.pair else "all"
         save.download_button(
             f"Download {plain(run.name)} (.safetensors)",
             data=lambda: model_bytes(run.model, run.settings, run.metrics()),
@@ -144,18 +145,17 @@ def main() -> None:
     buttons.button("Train", type="primary", key="train_button", icon=":material/play_arrow:", disabled=training)
     stop = buttons.empty()
     view = RunView()
-    current = lab.runs[-1] if lab.runs else None
+    current = lab.newest()
     show_flashed("train")
     if training:
         current = lab.start_run(data, lab.run_named(st.session_state.get("again_from")) if again else None)
         stop.button("Stop training", key="stop_training", icon=":material/stop_circle:")
         try:
-            with lab.working():
-                train_live(current, view)
+            with session_work("train") as work:
+                train_live(current, view, work)
         finally:
             record_run(lab, current)
-            if current.status == "new":  # stopped while it waited for a free slot: it never began
-                lab.runs.remove(current)
+            if lab.forget_unstarted(current):  # stopped while it waited for a free slot
                 lab.flash("train", f"{current.name} was stopped before it began: it waited for a free slot.", "info")
     elif current is not None:
         view.draw(current)

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from digitnet.app_support.figures import confusion_map, pixel_grid
-from digitnet.app_support.wording import plain, sure
+from digitnet.app_support.views.figures import confusion_map, pixel_grid
+from digitnet.app_support.views.wording import plain, sure
 from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.inspection import (
     answers,
@@ -13,8 +13,8 @@ from digitnet.lesson.inspection import (
     training_batch,
     weight_history,
 )
-from pages.session import get_lab
-from pages.weight_views import dead_units_section, show_layers
+from pages.parts.weight_views import dead_units_section, show_layers
+from pages.shared.session import get_lab
 
 MAX_IMAGES = 24  # images of one confusion cell, the surest answers first
 MAX_BATCH_NUMBER = 100_000
@@ -23,22 +23,22 @@ MAX_BATCH_NUMBER = 100_000
 def pick_run(lab):
     """The run to inspect (the latest by default) and its place in the lab, or None."""
     digits = lab.settings.digits
-    runs = [run for run in lab.runs if run.usable and run.settings.digits == digits]
+    runs = lab.usable_runs(digits)
     if not runs:
         st.info(f"No trained model for {describe_digits(digits)} yet: train one, then come back to see it.")
         st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
-        others = [run.name for run in lab.runs if run.usable]
+        others = [run.name for run in lab.usable_runs()]
         if others:
             st.caption(f"{', '.join(others)} learned other digits: choose their digits on the Data page to see them.")
             st.page_link("pages/data.py", label="Choose the digits", icon=":material/grid_on:")
         return None, None
-    positions = [lab.runs.index(run) for run in runs]
-    latest = lab.runs.index(lab.latest(digits))
+    by_position = {lab.index(run): run for run in runs}
+    positions = list(by_position)
     position = st.selectbox(
-        "Model", positions, index=positions.index(latest), key="weights_run",
-        format_func=lambda p: f"{lab.runs[p].name}: {lab.runs[p].settings.describe()}",
+        "Model", positions, index=positions.index(lab.index(lab.latest(digits))), key="weights_run",
+        format_func=lambda p: f"{by_position[p].name}: {by_position[p].settings.describe()}",
     )
-    return lab.runs[position], position
+    return by_position[position], position
 
 
 def weights_section(run, position: int, history) -> None:

@@ -6,7 +6,7 @@ Each is trained by digitnet.drawing.defaults.train_default with the settings of
 digitnet.drawing.defaults.recipe, on the shipped MNIST, seeded, on one thread as the app
 trains, and saved as a safetensors file whose header records those settings, the validation
 scores, the torch version and this script. The linear models train as a learner's run does
-(seconds). The three-layer nets are trained to read drawings (defaults.train_to_read_drawings):
+(seconds). The three-layer nets are trained to read drawings (shipped_nets.train_to_read_drawings):
 their header also holds the recipe and the "not sure" threshold. They share the augmented
 copies of MNIST and of the generated non-digits, made once; making them takes most of the
 build's time (about ten minutes on a busy 2-core machine).
@@ -16,14 +16,8 @@ import time
 
 import torch
 
-from digitnet.drawing.defaults import (
-    MODELS,
-    SHIPPED_DIGITS,
-    TrainingImages,
-    reads_drawings,
-    shipped_path,
-    train_default,
-)
+from digitnet.drawing.defaults import MODELS, SHIPPED_DIGITS, reads_drawings, shipped_path, train_default
+from digitnet.drawing.shipped_nets import TrainingImages
 from digitnet.files.modelfile import save_model
 from digitnet.lesson.models import KINDS
 

@@ -13,7 +13,7 @@ from harness.browser import chromium, local_page
 from harness.postgres import throwaway_cluster
 from harness.server import start_app, stop_app
 
-# One thread, as the app runs (TORCH_THREADS in pages/server.py): with two, an epoch of the MLP was fifty
+# One thread, as the app runs (TORCH_THREADS in pages/shared/process.py): with two, an epoch of the MLP was fifty
 # times slower while the two cores were busy with other work.
 torch.set_num_threads(1)
 

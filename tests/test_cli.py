@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitnet.cli import build_parser, main, settings_from, train_command
+from digitnet.arguments import build_parser, settings_from, train_command
+from digitnet.cli import main
 from digitnet.files.mnist import ENV_VAR
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
 from digitnet.lesson.settings import Settings

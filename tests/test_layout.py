@@ -31,10 +31,25 @@ def modules(part: str) -> list[Path]:
     return sorted((PACKAGE / part).rglob("*.py"))
 
 
+def packages(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if (p / "__init__.py").exists()}
+
+
 def test_the_parts_are_there():
-    assert {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()} == {
-        "lesson", "drawing", "files", "export", "app_support",
-    }
+    assert packages(PACKAGE) == {"lesson", "drawing", "files", "export", "app_support"}
+    assert packages(PACKAGE / "app_support") == {"session", "views", "serving", "class_board"}
+    assert [p.name for p in (PACKAGE / "app_support").glob("*.py")] == ["__init__.py"]  # its modules: in folders
+
+
+def test_the_nine_pages_are_at_the_top_of_pages_and_their_parts_below():
+    pages = {p.stem for p in (ROOT / "pages").glob("*.py")} - {"__init__"}
+    assert pages == {"home", "data", "train", "weights", "draw", "my_digits", "step", "experiments", "class"}
+    assert packages(ROOT / "pages") == {"shared", "parts"}
+
+
+def test_each_module_name_is_used_once():
+    names = [p.name for p in ROOT.rglob("*.py") if ".venv" not in p.parts and p.name != "__init__.py"]
+    assert sorted(name for name in set(names) if names.count(name) > 1) == []
 
 
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
@@ -55,7 +70,7 @@ def test_drawing_files_and_export_import_no_app_support(path):
     assert not {name for name in imported(path) if name.split(".")[0] in PLOTTING}
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "pages").rglob("*.py")), ids=lambda p: p.name)
 def test_pages_are_thin(path):
     assert len(path.read_text().splitlines()) <= 200
 
@@ -66,4 +81,4 @@ def test_app_is_short():
 
 def test_the_resolver_sees_relative_imports():
     assert "digitnet.lesson.models.build_model" in imported(PACKAGE / "lesson" / "steps.py")
-    assert "digitnet.errors" in imported(PACKAGE / "lesson" / "learner.py")
+    assert "digitnet.errors" in imported(PACKAGE / "lesson" / "run.py")

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from ..cli import train_command
+from ..arguments import train_command
 from ..errors import ExportError
 from ..files.destination import check_writable
 from ..files.mnist import IDX_PATTERN, IdxFiles, PngFolder, asset_name, open_source
-from ..lesson import augment, learner, models
+from ..lesson import augment, dataset, models
+from ..lesson import run as runs
 from ..lesson.dataset import describe_digits, with_article
 from ..lesson.losses import loss_function
 from ..lesson.optim import MOMENTUM
@@ -202,7 +203,7 @@ def _settings_literal(settings: Settings) -> str:
 
 def _imports(settings: Settings, form: str) -> str:
     standard = ["argparse"] * (form == "script") + ["gzip", "json"] + ["math"] * settings.augment + ["struct", "time"]
-    functional = settings.augment or settings.loss == "bce" or len(settings.digits) == 10
+    functional = settings.augment or settings.loss == "bce" or not settings.pair
     return "\n".join(
         [f"import {name}" for name in standard] + ["from functools import cache", "from pathlib import Path", "",
                                                    "import torch"]
@@ -212,16 +213,16 @@ def _imports(settings: Settings, form: str) -> str:
 
 def _values(run, settings: Settings, form: str, file_name: str, data_folder: str | None) -> dict[str, str]:
     """What fills the templates' $names."""
-    s, pair = settings, len(settings.digits) == 2
+    s, pair = settings, settings.pair
     name = " ".join(str(run.name).split())  # one line, whatever the name
     title = "A digitnet run as plain PyTorch: the lesson's six steps, written out"
     loss_fn = loss_function(s.loss, pair)
     scaled = s.init == "scaled"
     classes = ", then every ".join(map(str, s.digits))
-    sizes = [28 * 28, *s.hidden, 1 if pair else 10]
+    sizes = s.layer_sizes
     draws = ["the initial weights"] + ["the order of the images in each epoch"] * s.shuffle
     draws += ["the random shifts, turns and resizes of each batch"] * s.augment
-    sources = [learner.epoch_order, learner.batch_indices] + [augment.augment] * s.augment
+    sources = [runs.epoch_order, runs.batch_at, runs.batch_indices] + [augment.augment] * s.augment
     return {
         # the header
         "TITLE": title, "TITLE_LITERAL": json.dumps(title), "RUN_NAME": name, "DESCRIPTION": s.describe(),
@@ -239,22 +240,20 @@ def _values(run, settings: Settings, form: str, file_name: str, data_folder: str
         "STACKED_TEXT": f"every {classes}",
         "IDX_PATTERN": f'f"{IDX_PATTERN}"', "ASSET_NAME": f'f"{asset_name("{split}", "{digit}")}"',
         "IDX_PREFIX": json.dumps(IdxFiles.PREFIX),
-        "LABELS": "torch.full((len(images), 1), float(label))" if pair else "torch.full((len(images),), label)",
+        "TARGETS_SOURCE": "\n\n\n".join(_source(f) for f in (dataset.is_pair, dataset.targets)),
         # step 1
         "INIT_TEXT": ("The init is scaled: randn divided by the square root of the layer's inputs, so that the first "
                       "outputs sit near 0; the biases start at 0." if scaled else
                       "The init is the lesson's plain randn, spread 1: with 784 inputs the first outputs can be far "
                       "from 0."),
         "OUTPUTS_TEXT": "One weight per pixel and a bias" if pair else "Ten weights per pixel, ten biases",
-        "N_OUTPUTS": str(sizes[-1]), "INIT_PARAMS": _source(models.init_params),
-        "WEIGHT_STD": "(28 * 28) ** -0.5" if scaled else "1.0", "BIAS_STD": "0.0" if scaled else "1.0",
+        "N_OUTPUTS": str(sizes[-1]), "INIT_PARAMS": _source(models.init_params), "INIT_LITERAL": json.dumps(s.init),
+        "INIT_STD": "\n\n\n".join(_source(f) for f in (models.init_std, models.bias_std)),
         "BIAS_COMMENT": "  # drawn, then made 0: the draws keep the generator in step" if scaled else "",
         "NET_TEXT": f"A net of {len(sizes) - 1} layers, {'-'.join(map(str, sizes))}, a ReLU after each but the last",
         "LAYERS": "\n".join(f"    nn.Linear({'28 * 28' if i == 0 else fan_in}, {fan_out})," + " nn.ReLU(),"
                             * (i < len(sizes) - 2) for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:]))),
-        "MLP_WEIGHT_STD": " * layer.in_features ** -0.5" if scaled else "",
-        "MLP_BIAS": ("layer.bias.zero_()" if scaled
-                     else "layer.bias.copy_(torch.randn(layer.bias.shape, generator=generator))"),
+        "INIT_NET": _source(models.init_net),
         # steps 2 to 5
         "LOSS_SOURCE": _source(loss_fn), "LOSS_NAME": loss_fn.__name__,
         "LOSS_TEXT": LOSS_TEXTS[loss_fn.__name__],
@@ -264,8 +263,8 @@ def _values(run, settings: Settings, form: str, file_name: str, data_folder: str
                        else f"in the order they are stored, every {classes}, as in the lesson"),
         "AUGMENT_TEXT": (" Each batch's images are shifted, turned and resized a little at random (`augment`), "
                          "with draws from the run's generator." if s.augment else ""),
-        "BATCH_SOURCES": "\n\n\n".join(_source(f) for f in sources), "EXPLODED": repr(learner.EXPLODED),
-        "DIVERGED_SOURCE": _source(learner.diverged_message),
+        "BATCH_SOURCES": "\n\n\n".join(_source(f) for f in sources), "EXPLODED": repr(runs.EXPLODED),
+        "DIVERGED_SOURCE": _source(runs.diverged_message),
         "BATCH_IMAGES": "augment(train_x[indices], generator)" if s.augment else "train_x[indices]",
         "CORRECT": "(preds > 0.0).float() == yb" if pair else "preds.argmax(dim=1) == yb",
         "SETTINGS_LITERAL": _settings_literal(s), "DIGITS_DESCRIBED": describe_digits(s.digits),

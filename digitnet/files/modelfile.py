@@ -93,8 +93,7 @@ def load_model(data: bytes) -> SavedModel:
         metrics = dict(description["metrics"])
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError, DigitnetError) as exc:
         raise ModelFileError(f"the model description in the file is damaged ({exc})") from None
-    n_outputs = 1 if len(settings.digits) == 2 else 10
-    model = build_model(settings.model, n_outputs, settings.hidden)
+    model = build_model(settings.model, settings.n_outputs, settings.hidden)
     expected = dict(model.named_parameters())
     found = {name: spec for name, spec in header.items() if name != "__metadata__"}
     for name, spec in found.items():

@@ -40,8 +40,19 @@ def parse_digits(value) -> tuple[int, ...]:
     return digits
 
 
+def is_pair(digits: tuple[int, ...]) -> bool:
+    """The one rule of a task's shape: two digits to tell apart (a model of one output, label 1 for the
+    second digit), else all ten (ten outputs, one per digit)."""
+    return len(digits) == 2
+
+
+def outputs_for(digits: tuple[int, ...]) -> int:
+    """How many outputs a model of the task has."""
+    return 1 if is_pair(digits) else len(ALL_DIGITS)
+
+
 def describe_digits(digits: tuple[int, ...]) -> str:
-    return "all ten digits" if len(digits) == 10 else f"{digits[0]} vs {digits[1]}"
+    return f"{digits[0]} vs {digits[1]}" if is_pair(digits) else "all ten digits"
 
 
 def with_article(digit: int) -> str:
@@ -56,7 +67,7 @@ def either_digit(digits: tuple[int, ...]) -> str:
 def targets(labels, digits: tuple[int, ...]):
     """What a task's model learns to output for images labelled with these digits, as its Dataset
     holds it: for a pair, (n, 1) float32, 1 for the second digit (label 1); for all ten, the digit."""
-    return (labels == digits[1]).float().unsqueeze(1) if len(digits) == 2 else labels
+    return (labels == digits[1]).float().unsqueeze(1) if is_pair(digits) else labels
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,11 +81,11 @@ class Dataset:
 
     @property
     def binary(self) -> bool:
-        return len(self.digits) == 2
+        return is_pair(self.digits)
 
     @property
     def n_outputs(self) -> int:
-        return 1 if self.binary else 10
+        return outputs_for(self.digits)
 
     @property
     def class_digits(self) -> tuple[int, ...]:
@@ -106,7 +117,6 @@ def _load(digits: tuple[int, ...], folder: str | None) -> Dataset:
     for split in ("train", "test"):
         images = [source.images(split, d) for d in digits]
         x = torch.from_numpy(np.concatenate(images)).reshape(-1, 784).float().div_(255)
-        labels = torch.from_numpy(np.repeat(np.arange(len(digits)), [len(i) for i in images]))
-        y = labels.float().unsqueeze(1) if len(digits) == 2 else labels
-        splits += [x, y]
+        labels = torch.from_numpy(np.repeat(np.array(digits), [len(i) for i in images]))
+        splits += [x, targets(labels, digits)]
     return Dataset(digits, *splits, source=str(source))

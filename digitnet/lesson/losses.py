@@ -56,3 +56,8 @@ def true_labels(targets: torch.Tensor) -> torch.Tensor:
 
 def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
     return (predicted_labels(outputs) == true_labels(targets)).float().mean().item()
+
+
+def image_losses(loss_fn, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """(n,): the loss of each image alone, from the same loss function; their mean is the batch's loss."""
+    return torch.vmap(lambda output, target: loss_fn(output[None], target[None]))(outputs.detach(), targets)

@@ -7,12 +7,14 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 
 from ..errors import DigitnetError, SettingsError
-from .dataset import DEFAULT_DIGITS, describe_digits, parse_digits
+from .dataset import DEFAULT_DIGITS, describe_digits, is_pair, outputs_for, parse_digits
 
 # The choices and their names, here so that checking settings needs no torch (the first page loads fast).
 MODEL_NAMES = {"linear": "linear model", "mlp": "three-layer net"}
 KINDS = tuple(MODEL_NAMES)
-INITS = ("scaled", "randn")
+INIT_NAMES = {"scaled": "randn / sqrt(inputs)", "randn": "randn (the lesson's)"}
+INITS = tuple(INIT_NAMES)
+N_PIXELS = 28 * 28  # a model's inputs: one per pixel
 LOSS_NAMES = {"mnist": "mnist_loss (the lesson's)", "bce": "binary cross-entropy"}
 BINARY_LOSSES = tuple(LOSS_NAMES)
 OPTIMISER_NAMES = {"sgd": "SGD, hand-written", "momentum": "SGD with momentum", "adam": "Adam"}
@@ -67,7 +69,8 @@ class Settings:
         except DigitnetError as exc:
             raise SettingsError(str(exc)) from None
         hidden = check_hidden(self.hidden)
-        if self.model == "mlp" and (n := parameter_count(self.model, hidden, len(digits))) > MAX_PARAMETERS:
+        if self.model == "mlp" and (n := parameter_count(layer_sizes(self.model, hidden, outputs_for(digits)))) \
+                > MAX_PARAMETERS:
             raise SettingsError(
                 f"hidden sizes {', '.join(map(str, hidden))} make a net of {n:,} parameters; at most "
                 f"{MAX_PARAMETERS:,}, so that its model file loads back (a first layer of 1024, or four of 512)"
@@ -77,9 +80,24 @@ class Settings:
     def replace(self, **changes) -> "Settings":
         return replace(self, **changes)
 
+    @property
+    def pair(self) -> bool:
+        """Whether the task is a pair of digits (dataset.is_pair), not all ten."""
+        return is_pair(self.digits)
+
+    @property
+    def n_outputs(self) -> int:
+        return outputs_for(self.digits)
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        """The model's sizes, inputs to outputs: (784, 1) for the linear model of a pair, (784, 40, 20, 1)
+        for the default three-layer net."""
+        return layer_sizes(self.model, self.hidden, self.n_outputs)
+
     def describe(self) -> str:
         model = "linear" if self.model == "linear" else "mlp " + "-".join(map(str, self.hidden))
-        loss = "cross-entropy" if len(self.digits) == 10 else self.loss
+        loss = self.loss if self.pair else "cross-entropy"
         return (
             f"{model}, {describe_digits(self.digits)}, lr {self.lr:g}, bs {self.bs}, {loss}, "
             f"{self.opt}, {'shuffled' if self.shuffle else 'unshuffled'}"
@@ -134,9 +152,13 @@ def distinguishing_labels(all_settings: list[Settings]) -> list[str]:
     return [", ".join(f"{name} {_to_text(getattr(s, name))}" for name in differing) for s in all_settings]
 
 
-def parameter_count(model: str, hidden: tuple[int, ...], n_digits: int) -> int:
-    """Weights and biases of a model for `n_digits` digits (2: one output; 10: ten)."""
-    sizes = [28 * 28, *(hidden if model == "mlp" else ()), 1 if n_digits == 2 else 10]
+def layer_sizes(model: str, hidden: tuple[int, ...], n_outputs: int) -> tuple[int, ...]:
+    """A model's sizes from its inputs to its outputs; only the three-layer net has hidden layers."""
+    return (N_PIXELS, *(hidden if model == "mlp" else ()), n_outputs)
+
+
+def parameter_count(sizes: tuple[int, ...]) -> int:
+    """Weights and biases of a model of these layer_sizes."""
     return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
 
 

@@ -1,10 +1,11 @@
 """Step mode: the lesson's six steps one click at a time, on a real run of the session.
 
-Each step calls the function of steps.py that training calls, on the run's own model, loss
-function and optimiser, and keeps what it produced for the learner to look at. Batches come
-in the order Run.repeat would take them (drawn from the run's generator the same way), and
-the last batch of an epoch closes the epoch as Run.repeat does: a stepped run is an ordinary
-run, so other pages can use its model and it can go on training with fit.
+The stepper walks the run's own loop (Run.repeat) a step at a time: step 2 takes the loop's
+next batch (Run.next_batch, the hooks before it included), steps 2 to 5 call the functions of
+steps.py that train_batch calls, on the run's own model, loss function and optimiser, step 5
+ends the batch as the loop does (Run.stepped) and step 6 the epoch when it was the last
+(Run.close_epoch). It keeps what each step produced for the learner to look at. A stepped run
+is an ordinary run, so other pages can use its model and it can go on training with fit.
 """
 
 import time
@@ -15,19 +16,14 @@ import torch
 
 from ..errors import Diverged
 from . import steps
-from .learner import EpochResult, Run, batch_count, epoch_order
-from .losses import predicted_labels, probabilities, true_labels
+from .losses import image_losses, predicted_labels, probabilities, true_labels
+from .run import Batch, EpochResult, Run, batch_count
 from .settings import Settings
 
 TRAIL_POINTS = 100  # validation checks per run of many batches: enough for a curve, cheap at bs 1
 NAMES = {1: "initialise", 2: "predict", 3: "loss", 4: "gradients", 5: "step", 6: "repeat"}
 # The function that does each step, for the stepper as for training: the Step page shows its source.
 CODE = {1: steps.initialise, 2: steps.predict, 3: steps.loss, 4: steps.gradients, 5: steps.step, 6: Run.repeat}
-
-
-def image_losses(loss_fn, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """(n,): the loss of each image alone, from the same loss function; their mean is the batch's loss."""
-    return torch.vmap(lambda output, target: loss_fn(output[None], target[None]))(outputs.detach(), targets)
 
 
 @dataclass(frozen=True)
@@ -56,11 +52,9 @@ class Stepper:
     def __init__(self, run: Run):
         self.run = run
         self.done = 1
-        self.batch = 0  # the current batch's number in its epoch
-        self.epoch_left: torch.Tensor | None = None  # indices of the images this epoch has yet to see
-        self._epoch_total = self._epoch_seconds = 0.0
-        self.indices = self.xb = self.yb = self.outputs = self.loss = None
-        self.gradients = self.before = self.after = None
+        self.current: Batch | None = None  # the batch of steps 2 to 6
+        self.outputs = self.loss = self.gradients = self.before = self.after = None
+        self._epoch_seconds = 0.0  # the time its steps took: the learner's pauses between clicks do not count
         self.trail: list[TrailPoint] = []
         self._check()
 
@@ -75,18 +69,37 @@ class Stepper:
 
     @property
     def mid_epoch(self) -> bool:
-        return self.epoch_left is not None
+        return self.run.epoch is not None
+
+    @property
+    def batch(self) -> int:
+        """The current batch's number in its epoch (0 before its first)."""
+        return self.run.epoch.batches if self.mid_epoch else 0
+
+    @property
+    def indices(self) -> torch.Tensor | None:
+        """Which training images the current batch holds."""
+        return None if self.current is None else torch.arange(len(self.run.data.train_x))[self.current.indices]
+
+    @property
+    def xb(self):
+        return None if self.current is None else self.current.xb
+
+    @property
+    def yb(self):
+        return None if self.current is None else self.current.yb
+
+    def _left(self) -> int:
+        return self.run.epoch.left if self.mid_epoch else len(self.run.data.train_x)
 
     @property
     def batches_in_epoch(self) -> int:
-        left = len(self.run.data.train_x) if self.epoch_left is None else len(self.epoch_left)
-        return (self.batch if self.mid_epoch else 0) + batch_count(left, self.run.settings.bs)
+        return self.batch + batch_count(self._left(), self.run.settings.bs)
 
     @property
     def batches_left(self) -> int:
         """Batches to the end of this epoch, the one half done included; a whole epoch's when none has begun."""
-        left = len(self.run.data.train_x) if self.epoch_left is None else len(self.epoch_left)
-        return batch_count(left, self.run.settings.bs) + (self.done not in (1, 6))
+        return batch_count(self._left(), self.run.settings.bs) + (self.done not in (1, 6))
 
     def advance(self, detail: bool = True) -> int:
         """Do the next step and return its number; Diverged when step 5 sends the loss past EXPLODED.
@@ -104,12 +117,12 @@ class Stepper:
             self._gradients(detail)
         elif step == 5:
             self._step(detail)
-        elif detail or not len(self.epoch_left):
+        elif detail or not self.run.epoch.left:
             self._check()
         self._epoch_seconds += time.perf_counter() - started
         self.done = step
-        if step == 6 and not len(self.epoch_left):
-            self._close_epoch()
+        if step == 6 and not self.run.epoch.left:
+            self.run.close_epoch(self._epoch_seconds)
         return step
 
     def one_batch(self, detail: bool = True) -> None:
@@ -137,19 +150,18 @@ class Stepper:
             return False
         was_shuffled = self.run.settings.shuffle
         self.run.change_settings(settings)
-        left = self.epoch_left
         if self.mid_epoch and self.run.settings.shuffle != was_shuffled:
-            order = torch.randperm(len(left), generator=self.run.generator) if not was_shuffled else left.argsort()
-            self.epoch_left = left[order]
+            self.run.epoch.reorder(self.run.settings.shuffle, self.run.generator)
         return True
 
-    def fit(self, epochs: int):
-        """Go on with Run.fit for whole epochs (yielding its events) after finishing the batch in
-        progress; the rest of a stepped epoch is skipped, its steps stay in the model."""
+    def fit(self, epochs: int, hooks=()):
+        """Go on with Run.fit for whole epochs (yielding its events; `hooks` join it) after finishing
+        the batch in progress; the rest of a stepped epoch is skipped, its steps stay in the model."""
         if self.done not in (1, 6):
             self.one_batch()
-        self.epoch_left, self.done = None, 6
-        with closing(self.run.fit(epochs)) as events:  # closing this closes the run's fit at once
+        self.run.drop_epoch()
+        self.done = 6
+        with closing(self.run.fit(epochs, hooks)) as events:  # closing this closes the run's fit at once
             for event in events:
                 if isinstance(event, EpochResult):
                     self.trail.append(TrailPoint(len(self.run.batch_losses), event.valid_loss, event.accuracy))
@@ -159,13 +171,10 @@ class Stepper:
 
     def _predict(self) -> None:
         if not self.mid_epoch:
-            self._start_epoch()
+            self._epoch_seconds = 0.0
         # A stepped epoch can stop half way, take other settings or end in fit, which skips its rest.
         self.run.unreplayable = self.run.unreplayable or "it was stepped through"
-        s = self.run.settings
-        self.indices, self.epoch_left = self.epoch_left[: s.bs], self.epoch_left[s.bs :]
-        self.batch += 1
-        self.xb, self.yb = self.run.batch(self.indices)
+        self.current = self.run.next_batch()
         self.outputs = steps.predict(self.run.model, self.xb)
         self.loss = self.gradients = self.before = self.after = None
 
@@ -179,26 +188,13 @@ class Stepper:
         self.before = run.weights() if detail else None
         steps.step(run.optimiser)
         self.after = run.weights() if detail else None
-        loss = self.loss.item()
         run.status = "stopped"  # part way through training, as after a stopped fit
-        run.record_batch(loss, self.epoch, self.batch)
-        self._epoch_total += loss * len(self.xb)
+        run.stepped(self.current, self.loss.item())
 
     def _check(self) -> None:
         """The model on the validation set now: a point of the trail."""
         valid_loss, accuracy = self.run.evaluate()
         self.trail.append(TrailPoint(len(self.run.batch_losses), valid_loss, accuracy))
-
-    def _start_epoch(self) -> None:
-        n = len(self.run.data.train_x)
-        order = epoch_order(n, self.run.settings.shuffle, self.run.generator)  # drawn as Run.repeat draws it
-        self.epoch_left = torch.arange(n) if order is None else order
-        self.batch = 0
-        self._epoch_total = self._epoch_seconds = 0.0
-
-    def _close_epoch(self) -> None:
-        self.run.close_epoch(self._epoch_total / len(self.run.data.train_x), self._epoch_seconds)
-        self.epoch_left = None
 
     # What the steps produced, for the page.
 

@@ -1,5 +1,5 @@
 """The lesson's six steps, each written once: 1 initialise, 2 predict, 3 loss, 4 gradients,
-5 step, and 6 repeat, which is the loop in learner.Run.repeat.
+5 step, and 6 repeat, which is the loop in run.Run.repeat.
 
 Training runs, the Step through page, the gradients view and the experiments all call
 these functions, so the code the app shows for a step is the code that did it. They carry
@@ -9,9 +9,9 @@ no type hints: the app shows them to learners, on projectors, as the lesson writ
 from .models import build_model
 
 
-def initialise(settings, n_outputs, generator):
+def initialise(settings, generator):
     """Step 1: a fresh model, every parameter a small random number."""
-    return build_model(settings.model, n_outputs, settings.hidden, settings.init, generator)
+    return build_model(settings.model, settings.n_outputs, settings.hidden, settings.init, generator)
 
 
 def predict(model, xb):

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from digitnet.app_support.board import Board
+from digitnet.app_support.class_board.store import Board
 from harness.board import seen_after, shown_count
 from harness.browser import local_page
 from harness.server import start_app, stop_app

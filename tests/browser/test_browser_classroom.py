@@ -17,11 +17,11 @@ from urllib.parse import urlparse
 
 import pytest
 
-from digitnet.app_support.replica import RUNS_LOST, SESSION_COOKIE
+from digitnet.app_support.serving.replica import RUNS_LOST, SESSION_COOKIE
 from digitnet.files.modelfile import load_model
 from harness.browser import local_page, sidebar, train
-from harness.classroom import start_class, stop_class
 from harness.client import Session, in_own_thread
+from harness.make_class import start_class, stop_class
 from harness.server import server_tracebacks
 
 pytestmark = pytest.mark.browser

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from digitnet.app_support.board import Board
+from digitnet.app_support.class_board.store import Board
 from harness.browser import local_page, train
-from harness.live_chart import FAST_EPOCHS, SAMPLE_JS, sample_training
+from harness.chart_sampling import FAST_EPOCHS, SAMPLE_JS, sample_training
 from harness.server import start_app, stop_app
 
 pytestmark = pytest.mark.browser

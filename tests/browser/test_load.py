@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from digitnet.app_support.board import Board
+from digitnet.app_support.class_board.store import Board
 from harness.board import recorded_since
 from harness.client import in_own_thread
 from harness.load import WAITING, run_class

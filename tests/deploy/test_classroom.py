@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from deploy.classroom import ROOT, render, replica_name, training_slots
-from digitnet.app_support.replica import SESSION_COOKIE
+from digitnet.app_support.serving.replica import SESSION_COOKIE
 from tests.deploy import haproxy_accepts
 
 

@@ -11,7 +11,7 @@ import sys
 import yaml
 
 from deploy.classroom import ROOT
-from digitnet.app_support.replica import REPLICA_VARIABLE
+from digitnet.app_support.serving.replica import REPLICA_VARIABLE
 from tests.deploy import haproxy_accepts
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()

@@ -6,8 +6,8 @@ from PIL import Image
 from digitnet.drawing.predict import UNSURE_BELOW, classify, threshold_of
 from digitnet.drawing.preprocess import preprocess
 from digitnet.lesson.dataset import load_dataset
-from digitnet.lesson.learner import Run
 from digitnet.lesson.models import LinearModel
+from digitnet.lesson.run import Run
 from digitnet.lesson.settings import Settings
 
 

@@ -19,7 +19,7 @@ from digitnet.export.writer import check_destination, check_source, export, repl
 from digitnet.files.idx import format_idx
 from digitnet.files.mnist import ASSETS, ENV_VAR, Assets
 from digitnet.lesson.dataset import load_dataset
-from digitnet.lesson.learner import EpochResult, Run
+from digitnet.lesson.run import EpochResult, Run
 from digitnet.lesson.settings import Settings
 from digitnet.lesson.stepper import Stepper
 

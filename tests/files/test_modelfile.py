@@ -12,8 +12,8 @@ from safetensors.torch import save as save_tensors
 from digitnet.errors import ModelFileError, SettingsError
 from digitnet.files.modelfile import MAX_BYTES, load_model, model_bytes, read_model_file, save_model
 from digitnet.lesson.dataset import load_dataset
-from digitnet.lesson.learner import Run
 from digitnet.lesson.models import build_model
+from digitnet.lesson.run import Run
 from digitnet.lesson.settings import MAX_PARAMETERS, Settings, parameter_count
 
 
@@ -218,8 +218,8 @@ LARGEST = [Settings(hidden=(1024,), seed=0), Settings(digits="all", hidden=(512,
 def test_the_largest_allowed_models_load_back_within_the_upload_limit(settings, tmp_path):
     config = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text())
     settings = settings.checked()
-    assert parameter_count(settings.model, settings.hidden, len(settings.digits)) <= MAX_PARAMETERS
-    model = build_model(settings.model, 1 if len(settings.digits) == 2 else 10, settings.hidden)
+    assert parameter_count(settings.layer_sizes) <= MAX_PARAMETERS
+    model = build_model(settings.model, settings.n_outputs, settings.hidden)
     data = model_bytes(model, settings, {"accuracy": 0.5})
     assert len(data) <= MAX_BYTES <= config["server"]["maxUploadSize"] * 1024 * 1024
     loaded = load_model(data)

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from digitnet.lesson.fine_tune import fine_tune, held_out
-from digitnet.lesson.learner import BatchResult, EpochResult, Run
 from digitnet.lesson.losses import accuracy
+from digitnet.lesson.run import BatchResult, EpochResult, Run
 from digitnet.lesson.settings import Settings
 
 

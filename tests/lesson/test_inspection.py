@@ -15,9 +15,9 @@ from digitnet.lesson.inspection import (
     training_batch,
     weight_history,
 )
-from digitnet.lesson.learner import Run
 from digitnet.lesson.losses import bce_loss, mnist_loss
 from digitnet.lesson.models import make_mlp
+from digitnet.lesson.run import Run
 from digitnet.lesson.settings import Settings
 
 

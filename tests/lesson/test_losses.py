@@ -7,6 +7,7 @@ from digitnet.lesson.losses import (
     accuracy,
     bce_loss,
     cross_entropy_loss,
+    image_losses,
     loss_function,
     mnist_loss,
     predicted_labels,
@@ -82,3 +83,11 @@ def test_ten_digit_accuracy():
 def test_accuracy_matches_probabilities():
     labels = probabilities(OUTPUTS).argmax(1)
     assert accuracy(OUTPUTS, TARGETS) == pytest.approx((labels == TARGETS[:, 0].long()).float().mean().item())
+
+
+def test_image_losses_are_the_loss_of_each_image_alone():
+    outputs = torch.tensor([[2.0], [-1.0], [0.5]])
+    targets = torch.tensor([[1.0], [1.0], [0.0]])
+    each = image_losses(mnist_loss, outputs, targets)
+    expected = [mnist_loss(outputs[i : i + 1], targets[i : i + 1]).item() for i in range(3)]
+    assert each.tolist() == pytest.approx(expected)

@@ -5,7 +5,7 @@ from torch import nn
 from digitnet.errors import SettingsError
 from digitnet.lesson.losses import mnist_loss
 from digitnet.lesson.models import LinearModel, build_model, check_hidden, make_mlp
-from digitnet.lesson.settings import parameter_count
+from digitnet.lesson.settings import Settings, parameter_count
 
 
 def seeded(seed=0):
@@ -118,12 +118,14 @@ def test_count_parameters():
     assert count_parameters(make_mlp()) == (784 * 40 + 40) + (40 * 20 + 20) + (20 + 1)
 
 
-@pytest.mark.parametrize(("kind", "hidden", "n_digits"), [
-    ("linear", (40, 20), 2), ("linear", (40, 20), 10), ("mlp", (40, 20), 2), ("mlp", (512,) * 4, 10), ("mlp", (7,), 2),
+@pytest.mark.parametrize(("kind", "hidden", "digits"), [
+    ("linear", (40, 20), (2, 6)), ("linear", (40, 20), "all"), ("mlp", (40, 20), (2, 6)), ("mlp", (512,) * 4, "all"),
+    ("mlp", (7,), (2, 6)),
 ])
-def test_parameter_count_is_the_models(kind, hidden, n_digits):
-    model = build_model(kind, 1 if n_digits == 2 else 10, hidden)
-    assert parameter_count(kind, hidden, n_digits) == count_parameters(model)
+def test_parameter_count_is_the_models(kind, hidden, digits):
+    settings = Settings(model=kind, hidden=hidden, digits=digits).checked()
+    model = build_model(kind, settings.n_outputs, hidden)
+    assert parameter_count(settings.layer_sizes) == count_parameters(model)
 
 
 def test_bad_choices():

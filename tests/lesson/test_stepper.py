@@ -5,10 +5,10 @@ import torch
 
 from digitnet.errors import Diverged, SettingsError
 from digitnet.lesson.dataset import load_dataset
-from digitnet.lesson.learner import EpochResult, Run
 from digitnet.lesson.losses import cross_entropy_loss, mnist_loss
+from digitnet.lesson.run import EpochResult, Run
 from digitnet.lesson.settings import LESSON
-from digitnet.lesson.stepper import CODE, TRAIL_POINTS, Stepper, TrailPoint, image_losses
+from digitnet.lesson.stepper import CODE, TRAIL_POINTS, Stepper, TrailPoint
 
 
 def lesson_run(data, **changes):
@@ -205,14 +205,6 @@ def test_other_optimisers_do_not_move_by_lr_times_gradient(small):
     for _ in range(4):
         stepper.advance()
     assert stepper.step_mismatch() > 1e-4
-
-
-def test_image_losses_are_the_loss_of_each_image_alone():
-    outputs = torch.tensor([[2.0], [-1.0], [0.5]])
-    targets = torch.tensor([[1.0], [1.0], [0.0]])
-    each = image_losses(mnist_loss, outputs, targets)
-    expected = [mnist_loss(outputs[i : i + 1], targets[i : i + 1]).item() for i in range(3)]
-    assert each.tolist() == pytest.approx(expected)
 
 
 def calls_during(action) -> set:

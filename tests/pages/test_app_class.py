@@ -7,9 +7,9 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digitnet.app_support.board import Board
+from digitnet.app_support.class_board.store import Board
 from harness.board import fill, unopenable_database
-from pages.server import class_board
+from pages.shared.process import class_board
 from tests.apptest import APP, click, open_page
 
 KEY = "correct horse battery staple"

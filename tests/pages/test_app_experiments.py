@@ -7,10 +7,10 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from digitnet.lesson import experiments as ex
+from digitnet.lesson import findings as ex
 from digitnet.lesson.dataset import load_dataset
-from digitnet.lesson.learner import Run
 from digitnet.lesson.models import LinearModel
+from digitnet.lesson.run import Run
 from digitnet.lesson.settings import LESSON
 from tests.apptest import click, open_page
 

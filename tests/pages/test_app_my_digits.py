@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from digitnet.app_support.lab import Lab
+from digitnet.app_support.session.lab import Lab
 from digitnet.drawing.defaults import default_model
 from digitnet.drawing.preprocess import preprocess
 from digitnet.lesson.dataset import load_dataset

@@ -9,10 +9,10 @@ import textwrap
 import torch
 from streamlit.testing.v1 import AppTest
 
-from digitnet.app_support.lab import Lab
+from digitnet.app_support.session.lab import Lab
 from digitnet.lesson import steps as lesson_steps
-from digitnet.lesson.learner import Run
 from digitnet.lesson.optim import SGD
+from digitnet.lesson.run import Run
 from digitnet.lesson.settings import LESSON, Settings
 from tests.apptest import click, open_page
 
@@ -63,7 +63,7 @@ def test_each_click_does_the_next_step():
     assert metric(at, "Validation accuracy").value == f"{stepper.trail[0].accuracy:.4f}"
     assert 0.2 < stepper.trail[0].accuracy < 0.8  # an untrained model: about half right
     steps = [(2, "predict", "model(xb)"), (3, "loss", "loss_fn(predictions, yb)"), (4, "gradients", "backward()"),
-             (5, "step", "optimiser.step()"), (6, "repeat", "batch_indices(")]
+             (5, "step", "optimiser.step()"), (6, "repeat", "self.batches()")]
     for number, name, code in steps:
         assert at.button(key="step_next").label == f"Next: {number} · {name}"
         click(at, "step_next")
@@ -180,7 +180,7 @@ def test_the_code_shown_for_each_step_is_the_code_that_made_its_numbers():
     stepper = at.session_state.lab.stepper
     run = stepper.run
     initialise = shown_function(at)
-    model = initialise(run.settings, run.data.n_outputs, torch.Generator().manual_seed(run.settings.seed))
+    model = initialise(run.settings, torch.Generator().manual_seed(run.settings.seed))
     assert all(torch.equal(p.detach(), run.snapshots[0][name]) for name, p in model.named_parameters())
 
     click(at, "step_next")

@@ -15,7 +15,7 @@ from digitnet.export.writer import export
 from digitnet.files.mnist import ASSETS, ENV_VAR
 from digitnet.files.modelfile import model_bytes
 from digitnet.lesson.dataset import load_dataset
-from digitnet.lesson.learner import EpochResult
+from digitnet.lesson.run import EpochResult
 from tests.apptest import APP, open_page
 
 
@@ -162,7 +162,7 @@ def test_sliders_at_their_extremes_train_and_the_session_keeps_working():
 
 def test_an_uploaded_model_of_other_digits_says_the_task_changed_and_joins_the_history():
     data = load_dataset((3, 8))
-    from digitnet.lesson.learner import Run
+    from digitnet.lesson.run import Run
     from digitnet.lesson.settings import Settings
 
     run = Run(Settings(model="linear", digits=(3, 8), epochs=1, seed=0), data)

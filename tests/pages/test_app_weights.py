@@ -8,7 +8,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from digitnet.app_support.lab import Lab
+from digitnet.app_support.session.lab import Lab
 from digitnet.files.modelfile import load_model, model_bytes
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
 from digitnet.lesson.inspection import answers, batch_gradients, training_batch
@@ -58,7 +58,8 @@ def test_no_model_yet_points_to_the_train_page():
 
 def test_a_model_for_other_digits_is_named_not_shown(mlp_lab):
     lab = Lab(mlp_lab.settings.replace(digits=(3, 8)))
-    lab.runs = list(mlp_lab.runs)
+    for run in mlp_lab.runs:
+        lab.keep(run)
     at = weights_page(lab)
     assert "No trained model for 3 vs 8 yet" in at.info[0].value
     assert "run 1 learned other digits" in at.caption[0].value
@@ -157,7 +158,7 @@ def test_after_training_on_the_train_page():
 def test_a_loaded_model_has_one_set_of_weights_and_the_runs_can_be_switched(mlp_lab):
     run = mlp_lab.runs[0]
     lab = Lab(mlp_lab.settings)
-    lab.runs = [run]
+    lab.keep(run)
     lab.add_saved(load_model(model_bytes(run.model, run.settings, run.metrics())), run.data, "mine.safetensors")
     at = weights_page(lab)
     assert at.selectbox(key="weights_run").value == 1  # the latest

@@ -1,0 +1,1 @@
+"""Serving many learners from one process or several: the training queue, the warm-up, replicas."""

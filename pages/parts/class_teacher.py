@@ -1,0 +1,87 @@
+"""The Class page's controls for the teacher: the teacher key unlocks starting a new round and
+hiding runs, for one browser tab. Without the key nobody can clear or hide anything."""
+
+import os
+import time
+from datetime import datetime
+
+import streamlit as st
+
+from digitnet.app_support.class_board.store import BoardUnavailable
+from digitnet.app_support.class_board.teacher import KEY_NAME, configured_key, key_matches
+from digitnet.app_support.views.wording import count
+from pages.shared.session import flash, keep, kept, show_flashed
+
+UNLOCKED = "teacher_unlocked"
+
+
+def teacher_key() -> str | None:
+    try:
+        secrets = {KEY_NAME: st.secrets[KEY_NAME]} if KEY_NAME in st.secrets else {}
+    except FileNotFoundError:  # no secrets file: only the environment can set the key
+        secrets = {}
+    return configured_key(os.environ, secrets)
+
+
+def unlock() -> None:
+    entered = st.session_state.get("teacher_key_entered", "")
+    st.session_state["teacher_key_entered"] = ""  # the key does not stay in the field
+    key = teacher_key()
+    if key is not None and key_matches(entered, key):
+        keep(UNLOCKED, True)
+        flash("teacher", "Unlocked in this browser tab.", "success")
+    else:
+        flash("teacher", "That is not the teacher key: nothing is unlocked.", "error")
+
+
+def as_teacher(action):
+    """The action, done only in a tab unlocked with the key, whatever sent the click."""
+
+    def guarded(*args) -> None:
+        if not kept(UNLOCKED):
+            flash("teacher", "Only the teacher can do that: unlock with the teacher key first.", "error")
+            return
+        try:
+            action(*args)
+        except BoardUnavailable as exc:
+            flash("teacher", f"Not done: {exc}", "error")
+
+    return guarded
+
+
+def new_round(board) -> None:
+    number = board.new_round(time.time())
+    keep("board_round", None)
+    flash("teacher", f"Round {number} has begun: the board is empty for everyone. Earlier rounds stay and can "
+                     "be shown again from the Round list.", "success")
+
+
+def hide(board) -> None:
+    hidden = board.hide(st.session_state.get("teacher_hide") or [])
+    flash("teacher", f"Hidden from every board: {count(hidden, 'run')}.", "success")
+
+
+def teacher_panel(board, snapshot) -> None:
+    """The key's field, or once unlocked: a new round, hiding runs of the round shown, locking again."""
+    with st.expander("For the teacher", icon=":material/school:"):
+        if teacher_key() is None:
+            st.caption(f"No teacher key is set on this server, so nobody can start a new round or hide a run. "
+                       f"Set {KEY_NAME} in the environment or in Streamlit's secrets.")
+            return
+        show_flashed("teacher")
+        if not kept(UNLOCKED):
+            with st.form("teacher_unlock", border=False):
+                st.text_input("Teacher key", type="password", key="teacher_key_entered")
+                st.form_submit_button("Unlock", on_click=unlock)
+            return
+        st.button("Start a new round", key="teacher_new_round", on_click=as_teacher(new_round), args=(board,),
+                  icon=":material/restart_alt:",
+                  help="The board starts empty for everyone; earlier rounds stay in the database.")
+        if snapshot is not None and snapshot.runs:
+            labels = {run.id: f"{run.name} · lr {run.lr:g} · {run.accuracy:.4f} · "
+                              f"{datetime.fromtimestamp(run.finished):%H:%M}" for run in snapshot.runs}
+            st.multiselect("Runs to hide (a rude nickname, say)", options=list(labels), format_func=labels.get,
+                           key="teacher_hide")
+            st.button("Hide them", key="teacher_hide_button", on_click=as_teacher(hide), args=(board,),
+                      icon=":material/visibility_off:")
+        st.button("Lock", key="teacher_lock", on_click=lambda: keep(UNLOCKED, False), icon=":material/lock:")
