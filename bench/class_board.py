@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet.app_support.class_board.store import Board
-from harness.board import fill, read_times, seen_after
+from digitnet.app_support.storage.board import Board
+from harness.board_filler import fill, read_times, seen_after
 from harness.memory import cpu_seconds
 from harness.postgres import throwaway_cluster
 from harness.server import start_app, stop_app
@@ -44,7 +44,7 @@ def storage(kind: str, url: str, runs: int) -> None:
     for times in (at_300, at_all):
         print(f"{kind}: read with {times['runs']:,} runs: snapshot {times['snapshot'] * 1000:.1f} ms, "
               f"version poll {times['poll'] * 1000:.2f} ms (medians of 20)")
-    board.close()
+    board.database.close()
 
 
 def server_cpu_idle(process, page, url: str, path: str) -> float:

@@ -24,7 +24,7 @@ session on a third server, with 0, 10, 20 and 30 sessions open, idle after their
 --env passes a variable to the servers (STREAMLIT_RUNNER_POST_SCRIPT_GC=false, say). Each server
 records its runs on a class board of its own (a new SQLite file, or --env DIGITNET_DATABASE_URL=...):
 the class's runs must all be there, once each; then the board is filled with made-up runs to
-300 and 3,000 and its query and the Class page are timed (harness/board.py).
+300 and 3,000 and its query and the Class page are timed (harness/board_filler.py).
 Every server is stopped by its PID at the end, whatever happens; the whole run is bounded
 by --timeout, each session's wait for one answer (its training, say) by --session-timeout.
 "Cores used" is the app processes' CPU time over the class's wall time. The load generator runs
@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.board import load_test_figures
+from harness.board_filler import load_test_figures
 from harness.client import Session
 from harness.load import SEED_BASE, Student, run_class
 from harness.memory import PeakMemory, cpu_seconds, machine_busy_seconds, memory_mb

@@ -4,12 +4,14 @@ from datetime import datetime
 
 import streamlit as st
 
-from digitnet.app_support.class_board.store import NICKNAME_LENGTH, BoardUnavailable, clean_nickname
+from digitnet.app_support.storage.board import NICKNAME_LENGTH, clean_nickname
+from digitnet.app_support.storage.database import DatabaseUnavailable
 from digitnet.app_support.views.charts import board_rows, board_spec
 from digitnet.app_support.views.wording import count, plain
 from digitnet.lesson.settings import MODEL_NAMES
+from pages.parts.class_run import open_run
 from pages.parts.class_teacher import teacher_panel
-from pages.shared.process import class_board
+from pages.shared.process import database
 from pages.shared.session import get_lab, keep, kept, remembered
 
 POLL_SECONDS = 1.0  # a run finished anywhere shows within this, plus one run of the page
@@ -17,15 +19,17 @@ DRAWN = "board_drawn"  # the board's version this page last drew (None: it was u
 FRESH = "board_fresh"  # set by the page's run: the watch that runs inside it has nothing to check
 
 
-def nickname(lab, outbox) -> None:
+def nickname(lab, stores) -> None:
     member = lab.member
     remembered(st.text_input, "Your name on the board", "nickname", load=lambda: member.nickname,
-               store=lambda text: setattr(member, "nickname", clean_nickname(text)), max_chars=NICKNAME_LENGTH,
+               store=lambda text: lab.work.set_nickname(clean_nickname(text)), max_chars=NICKNAME_LENGTH,
                placeholder="a nickname, or stay anonymous",
                help=f"Up to {NICKNAME_LENGTH} characters, shown as you type them. Your next runs carry it.")
     try:
-        outbox.board.number(member)
-    except BoardUnavailable:
+        if member.number is None:
+            stores.board.number(member)
+            lab.work.save_member()
+    except DatabaseUnavailable:
         pass  # a number comes with the board
     st.caption(f"Your runs appear as **{plain(member.name)}**. Nothing else about you is kept: "
                "no address, nothing about your browser.")
@@ -60,11 +64,11 @@ def table(runs, mine: int | None) -> None:
     })
 
 
-def board(lab, outbox):
+def board(lab, stores):
     """The chart and the table of the round shown; the snapshot drawn, or None."""
     try:
-        snapshot = outbox.board.snapshot(kept("board_round"))
-    except BoardUnavailable as exc:
+        snapshot = stores.board.snapshot(kept("board_round"))
+    except DatabaseUnavailable as exc:
         keep(DRAWN, None)
         st.warning("The class board is unavailable right now: its database cannot be reached. Training and "
                    "drawing work as usual, and your runs are recorded as soon as it is back.",
@@ -72,7 +76,7 @@ def board(lab, outbox):
         st.caption(plain(str(exc)))
         return None
     keep(DRAWN, snapshot.version)
-    outbox.retry_now()  # it answers: runs that wait for it need not wait out their pause
+    stores.outbox.retry_now()  # it answers: runs that wait for it need not wait out their pause
     if len(snapshot.rounds) > 1:
         round_picker(snapshot)
     st.markdown(f"Runs in this class: {len(snapshot.runs)}")
@@ -88,15 +92,15 @@ def board(lab, outbox):
 
 
 @st.fragment(run_every=POLL_SECONDS)
-def watch(outbox) -> None:
+def watch(stores) -> None:
     """Every POLL_SECONDS, one query for the board's version; the page is drawn again only when
     it moved (a run recorded or hidden, a new round) or the board came back or went away."""
     if kept(FRESH):
         keep(FRESH, False)
         return
     try:
-        version = outbox.board.version()
-    except BoardUnavailable:
+        version = stores.board.version()
+    except DatabaseUnavailable:
         version = None
     if version != kept(DRAWN):
         st.rerun()
@@ -107,16 +111,18 @@ st.title("Class")
 st.markdown("Every run that anyone in this class finished, on one chart: which learning rates worked, for which "
             "model and batch size? The board updates by itself when a run finishes anywhere.")
 try:
-    outbox = class_board()
-except BoardUnavailable as exc:
+    stores = database()
+except DatabaseUnavailable as exc:
     st.warning(f"There is no class board on this server: {plain(str(exc))}")
     st.stop()
-nickname(lab, outbox)
-if outbox.trouble and outbox.pending():
+nickname(lab, stores)
+if (outbox := stores.outbox).trouble and outbox.pending():
     st.warning(f"The class board is unavailable for recording runs right now: {plain(outbox.trouble)}. "
                f"Runs wait here and are recorded as soon as it is back ({count(outbox.pending(lab.member), 'run')} "
                "of yours).", icon=":material/cloud_off:")
-snapshot = board(lab, outbox)
+snapshot = board(lab, stores)
 keep(FRESH, True)
-watch(outbox)
-teacher_panel(outbox.board, snapshot)
+watch(stores)
+if snapshot is not None and snapshot.runs:
+    open_run(stores, snapshot)
+teacher_panel(stores.board, snapshot)

@@ -12,8 +12,8 @@ from digitnet.lesson.stepper import CODE, NAMES, Stepper
 from pages.parts.step_views import show_step_result
 from pages.shared.controls import epochs_slider, settings_controls, task_picker
 from pages.shared.process import dataset
+from pages.shared.running import session_work
 from pages.shared.session import change_settings, flash, get_lab, keep, kept, show_flashed
-from pages.shared.work import session_work
 
 
 def lesson_by_default(lab) -> None:

@@ -12,8 +12,9 @@ from digitnet.lesson.settings import distinguishing_labels
 from pages.parts.live_run import RunView, train_live
 from pages.shared.controls import settings_controls, task_picker
 from pages.shared.process import dataset, record_run
+from pages.shared.running import session_work
+from pages.shared.saving import forget_control, saved_status
 from pages.shared.session import change_settings, flash, get_lab, keep, kept, remembered, show_flashed
-from pages.shared.work import session_work
 
 COMPARED = 4  # runs overlaid at first: the newest
 CODE_FILES = {".py": ("script", "text/x-python"), ".ipynb": ("notebook", "application/x-ipynb+json")}
@@ -163,10 +164,10 @@ def main() -> None:
     else:
         view.draw_empty()
     history_section(lab, training)
+    saved_status(lab)
     st.subheader("Model files")
-    st.caption("Runs live in this browser tab: a reload or a closed tab loses them. Download a model to keep it, "
-               "and load it again here.")
     model_files(lab, lab.latest())
+    forget_control()
 
 
 main()

@@ -43,6 +43,10 @@ def pick_run(lab):
 
 def weights_section(run, position: int, history) -> None:
     st.subheader("The weights")
+    kept = len(run.snapshots) - 1
+    if kept < len(run.history):
+        st.caption(f"The weights are kept for {kept} of its {len(run.history)} epochs, chosen evenly (and the last), "
+                   "so that a long run fits in the server's memory and in the database.")
     if len(history) > 1:
         chosen = st.select_slider(
             "Weights at", options=range(len(history)), value=len(history) - 1, key=f"weights_epoch_{position}",

@@ -37,7 +37,7 @@ def packages(folder: Path) -> set[str]:
 
 def test_the_parts_are_there():
     assert packages(PACKAGE) == {"lesson", "drawing", "files", "export", "app_support"}
-    assert packages(PACKAGE / "app_support") == {"session", "views", "serving", "class_board"}
+    assert packages(PACKAGE / "app_support") == {"session", "views", "serving", "storage"}
     assert [p.name for p in (PACKAGE / "app_support").glob("*.py")] == ["__init__.py"]  # its modules: in folders
 
 

@@ -17,7 +17,7 @@ import torch
 from ..errors import Diverged
 from . import steps
 from .dataset import Dataset
-from .inspection import DeadUnits, dead_unit_history, training_batch
+from .inspection import DeadUnits, dead_unit_history, kept_weights, training_batch
 from .losses import accuracy, image_losses, loss_function, mnist_loss, predicted_labels, true_labels
 from .models import LinearModel
 from .optim import make_optimiser
@@ -475,7 +475,7 @@ def dead_units_by_rate(data: Dataset, seed: int, rates=DEAD_RATES, epochs: int =
         except Diverged as exc:
             diverged = str(exc)
         # The weights after whole epochs only: a diverged run's last weights may be no numbers at all.
-        history = list(zip(["start"] + [f"epoch {e.epoch}" for e in run.history], run.snapshots, strict=True))
+        history = kept_weights(run)
         accuracy = run.history[-1].accuracy if run.history else None
         found.append(RateDeaths(lr, dead_unit_history(history, data.valid_x), accuracy, diverged))
     return DeadUnitsByRate(base, found)

@@ -12,8 +12,6 @@ every hook, in the order the hooks were given:
 Any of them may raise StopTraining to end the training there; the run keeps what it learned.
 """
 
-from .augment import augment
-
 
 class StopTraining(Exception):
     """Raised by a hook to stop training between batches: the run is "stopped", its model kept."""
@@ -44,6 +42,8 @@ class Augment(Hook):
 
     def before_batch(self, run, batch) -> None:
         if run.settings.augment:
+            from .augment import augment  # here: the app's first page imports hooks without torch
+
             batch.xb = augment(batch.xb, run.generator)
 
 

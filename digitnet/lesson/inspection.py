@@ -34,11 +34,16 @@ def layers(params: dict[str, torch.Tensor]) -> list[Layer]:
     return found
 
 
-def weight_history(run) -> list[tuple[str, dict[str, torch.Tensor]]]:
-    """The run's parameters with a label: at the start, after each epoch and, when training
-    stopped within an epoch, as they are now."""
+def kept_weights(run) -> list[tuple[str, dict[str, torch.Tensor]]]:
+    """The weights the run kept, with a label: at the start, then after the epochs it kept them for."""
     first = "as loaded" if run.status == "loaded" else "start"
-    history = list(zip([first] + [f"epoch {e.epoch}" for e in run.history], run.snapshots, strict=True))
+    return [(f"epoch {epoch}" if epoch else first, weights) for epoch, weights in run.snapshots.items()]
+
+
+def weight_history(run) -> list[tuple[str, dict[str, torch.Tensor]]]:
+    """The run's parameters with a label: at the start, after the epochs it kept them for and,
+    when training stopped within an epoch, as they are now."""
+    history = kept_weights(run)
     now = run.weights()
     if any(not torch.equal(now[name], value) for name, value in history[-1][1].items()):
         history.append((f"now (stopped in epoch {len(run.history) + 1})", now))

@@ -28,6 +28,11 @@ from .steps import initialise, train_batch
 # cross-entropy of 1000 needs an output of 1000 on the wrong side.
 EXPLODED = 1000.0
 MEASURED = ("accuracy", "valid_loss", "epochs")  # what Run.metrics measures afresh
+# The weights a run keeps for the Weights page: at the start, then after at most this many epochs
+# chosen evenly (and the last), within KEPT_WEIGHT_BYTES: a long run of a wide net must not fill
+# the server's memory, nor its database.
+KEPT_WEIGHTS = 10
+KEPT_WEIGHT_BYTES = 6 * 2**20
 
 
 def batch_count(n: int, bs: int) -> int:
@@ -179,12 +184,25 @@ class Run:
         self.epoch: Epoch | None = None  # the epoch under way
         self.history: list[EpochResult] = []
         self.batch_losses: list[float] = []
-        self.snapshots = [self.weights()]  # the parameters at the start and after each epoch
+        self.snapshots = {0: self.weights()}  # epoch -> the parameters: at the start, after some epochs
+        self._stride = 1  # the epochs kept are multiples of this, and the last
         self.diverged: str | None = None
         self.status = "new" if model is None else "loaded"
         # What a model file said beyond what a run measures (a shipped net's "not sure" threshold and
         # recipe): kept with the model, and written again when it is saved.
         self.file_metrics = {k: v for k, v in (file_metrics or {}).items() if k not in MEASURED}
+
+    @classmethod
+    def rebuilt(cls, settings: Settings, data: Dataset, model, *, id: str, name: str, status: str,
+                history: list[EpochResult], batch_losses: list[float], snapshots: dict, diverged: str | None,
+                unreplayable: str | None, same_start_as: str | None, file_metrics: dict) -> "Run":
+        """A run as it was kept (a learner's saved work): its model, what it went through and how it
+        ended. Trained on, it starts a fresh optimiser: Adam and momentum forget their averages."""
+        run = cls(settings, data, model=model, name=name, file_metrics=file_metrics)
+        run.id, run.status, run.diverged = id, status, diverged
+        run.unreplayable, run.same_start_as = unreplayable, same_start_as
+        run.history, run.batch_losses, run.snapshots = list(history), list(batch_losses), dict(snapshots)
+        return run
 
     def _begin_as(self, earlier: "Run") -> None:
         """Take the earlier run's first weights. With its seed and init they are the weights just drawn,
@@ -313,9 +331,27 @@ class Run:
         valid_loss, valid_accuracy = self.evaluate()
         result = EpochResult(epoch.number, epoch.total / epoch.seen, valid_loss, valid_accuracy, seconds)
         self.history.append(result)
-        self.snapshots.append(self.weights())
+        self.snapshots[result.epoch] = self.weights()
+        self._thin_snapshots()
         self._call("after_epoch", result)
         return result
+
+    @property
+    def kept_weights(self) -> int:
+        """How many epochs' weights the run keeps besides the first: KEPT_WEIGHTS, fewer for a wide net."""
+        size = sum(p.numel() * p.element_size() for p in self.snapshots[0].values())
+        return max(1, min(KEPT_WEIGHTS, KEPT_WEIGHT_BYTES // size - 1))
+
+    def _thin_snapshots(self) -> None:
+        """Keep the first weights, the last, and those of every stride-th epoch, the stride doubling
+        until no more than kept_weights epochs are left: evenly spaced however long the run."""
+        last = len(self.history)
+        while True:
+            kept = {epoch: w for epoch, w in self.snapshots.items() if epoch % self._stride == 0 or epoch == last}
+            if len(kept) <= self.kept_weights + 1:
+                self.snapshots = kept
+                return
+            self._stride *= 2
 
     def drop_epoch(self) -> None:
         """Give up the rest of the epoch under way: the next batch begins a new one. What its steps

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from digitnet.app_support.class_board.store import BoardUnavailable
-from digitnet.app_support.class_board.teacher import KEY_NAME, configured_key, key_matches
+from digitnet.app_support.storage.database import DatabaseUnavailable
+from digitnet.app_support.storage.teacher import KEY_NAME, configured_key, key_matches
 from digitnet.app_support.views.wording import count
 from pages.shared.session import flash, keep, kept, show_flashed
 
@@ -43,7 +43,7 @@ def as_teacher(action):
             return
         try:
             action(*args)
-        except BoardUnavailable as exc:
+        except DatabaseUnavailable as exc:
             flash("teacher", f"Not done: {exc}", "error")
 
     return guarded

@@ -9,8 +9,8 @@ from digitnet.app_support.views.wording import count
 from digitnet.lesson import findings as ex
 from digitnet.lesson.run import EXPLODED
 from digitnet.lesson.settings import LEARNING_RATES
+from pages.shared.running import session_work
 from pages.shared.session import keep, kept, show_flashed
-from pages.shared.work import session_work
 
 MODEL_LOSSES = {
     ("linear", "mnist"): "the lesson's: linear model, mnist_loss",

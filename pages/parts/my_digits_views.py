@@ -15,8 +15,8 @@ from digitnet.files.digitsheet import MAX_DIGITS
 from digitnet.lesson.dataset import describe_digits, with_article
 from pages.shared.answering import answerer
 from pages.shared.process import dataset
+from pages.shared.running import session_work
 from pages.shared.session import flash, get_lab, show_flashed
-from pages.shared.work import session_work
 
 UPLOAD_KEY = "my_digits_upload"
 
@@ -35,7 +35,7 @@ def add_to_my_digits(lab, image, suggested: int) -> None:
 
 def _added(lab, image, label_key: str) -> None:
     label = st.session_state[label_key]
-    if lab.my_digits.add(image, label):
+    if lab.work.add_digit(image, label):
         flash("my_digits", f"Added {with_article(label)} to your digits ({len(lab.my_digits)} in all): see My digits.",
               "success")
     else:
@@ -85,7 +85,7 @@ def _loaded() -> None:
     if file is None:
         return
     try:
-        added = get_lab().my_digits.load(file.getvalue())
+        added = get_lab().work.load_digits(file.getvalue())
     except DigitsFileError as exc:
         flash("my_digits_file", f"{file.name}: {exc}.", "error")
         return

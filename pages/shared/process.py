@@ -1,5 +1,6 @@
 """What the pages share across every session of this server process: the datasets, the
-queue for the cores, the warm-up before the first click, and the way to the class board."""
+queue for the cores, the warm-up before the first click, and the way to the database: the
+class board and every browser's saved work."""
 
 import logging
 import os
@@ -8,10 +9,13 @@ import time
 
 import streamlit as st
 
-from digitnet.app_support.class_board.outbox import Outbox
-from digitnet.app_support.class_board.store import Board, BoardUnavailable, RunRecord, database_url
 from digitnet.app_support.serving.training_queue import Slots
 from digitnet.app_support.serving.warmup import set_up_torch, warm_up
+from digitnet.app_support.session.work import Work, Works
+from digitnet.app_support.storage.board import RunRecord
+from digitnet.app_support.storage.database import DatabaseUnavailable, database_url
+from digitnet.app_support.storage.saved_work import KEEP_DAYS
+from digitnet.app_support.storage.stores import Stores
 from digitnet.errors import DigitnetError
 from digitnet.lesson.dataset import load_dataset
 
@@ -59,15 +63,69 @@ def training_slots() -> Slots:
     return Slots(int(slots) if slots.isdigit() else len(os.sched_getaffinity(0)))
 
 
+def settings() -> dict:
+    """The app's DIGITNET_ settings: the environment, else the top level of Streamlit's secrets (a
+    host such as Community Cloud hands settings to the app there)."""
+    try:
+        secrets = {k: str(v) for k, v in st.secrets.items() if k.startswith("DIGITNET_") and not isinstance(v, dict)}
+    except FileNotFoundError:  # no secrets file
+        secrets = {}
+    return {**secrets, **{k: v for k, v in os.environ.items() if k.startswith("DIGITNET_")}}
+
+
 @st.cache_resource(show_spinner=False)  # a spinner would name the URL, which may hold a password
-def _class_board(url: str) -> Outbox:
-    return Outbox(Board(url))
+def _stores(url: str) -> Stores:
+    stores = Stores.at(url)
+    expire_now_and_daily(stores.saved, keep_days())
+    return stores
 
 
-def class_board() -> Outbox:
-    """The class board of DIGITNET_DATABASE_URL (outbox.board) and this process's runs on their
-    way to it; BoardUnavailable when the URL is unusable."""
-    return _class_board(database_url(os.environ))
+def database() -> Stores:
+    """The database of DIGITNET_DATABASE_URL: the class board, the saved work, and this process's
+    outbox of writes on their way to it; DatabaseUnavailable when the URL is unusable."""
+    return _stores(database_url(settings()))
+
+
+def keep_days() -> float:
+    """DIGITNET_KEEP_DAYS: how long a browser's work is kept untouched (default saved_work.KEEP_DAYS)."""
+    try:
+        return max(float(settings().get("DIGITNET_KEEP_DAYS", KEEP_DAYS)), 0.0)
+    except ValueError:
+        return KEEP_DAYS
+
+
+def expire_now_and_daily(saved, days: float) -> None:
+    """Delete work untouched for `days` days: in a background thread now, then once a day."""
+
+    def expire() -> None:
+        try:
+            if removed := saved.expire(days):
+                logging.getLogger(__name__).info("deleted the saved work of %d browsers unused for %g days",
+                                                 removed, days)
+        except DatabaseUnavailable as exc:
+            logging.getLogger(__name__).warning("saved work not expired: %s", exc)
+        timer = threading.Timer(86_400, expire)
+        timer.daemon = True
+        timer.start()
+
+    threading.Thread(target=expire, name="expire-saved-work", daemon=True).start()
+
+
+@st.cache_resource(show_spinner=False)
+def _works(url: str) -> Works:
+    return Works(_stores(url), load_dataset)
+
+
+def work_of(browser: str | None) -> Work:
+    """The work of a browser (by its id: browser_key.py), shared by its tabs in this process and
+    saved; a Work of this tab alone while the browser is not known or the database URL is unusable."""
+    if browser is None:
+        return Work()
+    try:
+        return _works(database_url(settings())).of(browser)
+    except DatabaseUnavailable as exc:
+        logging.getLogger(__name__).error("work not saved: %s", exc)
+        return Work()
 
 
 def record_run(lab, run) -> None:
@@ -76,6 +134,8 @@ def record_run(lab, run) -> None:
     record = RunRecord.of(run, lab.member.nickname, time.time())
     if record is not None:
         try:
-            class_board().send(record, lab.member)
-        except BoardUnavailable as exc:
+            board = database()
+            board.outbox.send(board.board.recording(record, lab.member))
+            lab.work.save_member()  # the number the board gives it, once it has
+        except DatabaseUnavailable as exc:
             logging.getLogger(__name__).error("run %s not recorded: %s", run.id, exc)

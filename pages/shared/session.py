@@ -5,27 +5,38 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from digitnet.app_support.serving.replica import SESSION_COOKIE, own_name, runs_lost_message
+from digitnet.app_support.serving.replica import SESSION_COOKIE, moved_message, own_name
 from digitnet.app_support.session.lab import Lab
 from digitnet.app_support.views.wording import plain
 from digitnet.errors import DigitnetError
 from digitnet.lesson.settings import Settings
+from pages.shared.browser_key import browser
+from pages.shared.process import work_of
 
 KEPT = "kept"  # widget key -> value, for widgets whose value outlives the page
 
 
 def start() -> Lab:
-    """Run by app.py: this session's Lab, created on its first run with the URL's settings.
-    A browser whose earlier session lived in an app process that has since stopped is told
-    that its runs went with it (app_support/serving/replica.py)."""
+    """Run by app.py: this session's Lab, created on its first run with the URL's settings and
+    the browser's saved work (browser_key.py, process.work_of). A browser whose earlier session
+    lived in an app process that has since stopped is told what came back (serving/replica.py)."""
+    known = browser()
     if "lab" not in st.session_state:
         settings, problems = Settings.from_query(st.query_params.to_dict())
-        st.session_state.lab = Lab(settings)
-        if lost := runs_lost_message(st.context.cookies.get(SESSION_COOKIE), own_name()):
-            flash("link", lost)
+        st.session_state.lab = Lab(settings, work_of(known))
+        if moved := moved_message(st.context.cookies.get(SESSION_COOKIE), own_name(), st.session_state.lab.work.saving):
+            flash("link", moved)
         for problem in problems:
             flash("link", problem)
-    return st.session_state.lab
+    lab = st.session_state.lab
+    if lab.work.load_failed and (again := work_of(known)) is not lab.work:  # the database is back: all of it
+        lab.work = again
+    if lab.work.browser not in (None, known):  # the browser holds another key than this session took
+        work = work_of(known)
+        if work.saving:
+            work.adopt(lab.work)
+            lab.work = work
+    return lab
 
 
 def get_lab() -> Lab:

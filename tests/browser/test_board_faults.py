@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from harness.board import open_class_page
+from harness.board_filler import open_class_page
 from harness.client import in_own_thread
 from harness.load import SEED_BASE, run_class
 from harness.server import ROOT, server_tracebacks, start_app, stop_app
@@ -83,7 +83,7 @@ def test_sqlite_not_writable_then_on_a_full_disk(tmp_path):
     log = tmp_path / "streamlit.log"
     process, url = start_app(log, env={**os.environ, "DIGITNET_DATABASE_URL": database}, prefix=on_small_disk(disk))
     seen = Path(f"/proc/{process.pid}/root") / str(disk).lstrip("/")  # the server's tmpfs, from here
-    board = f"from digitnet.app_support.class_board.store import Board; board = Board({database!r})"
+    board = f"from digitnet.app_support.storage.board import Board; board = Board({database!r})"
     try:
         # The board made, then its file made read-only before the app first opens it.
         in_namespace(process.pid, f"{board}; board.version()")

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from digitnet.app_support.class_board.store import Board
-from harness.board import seen_after, shown_count
+from digitnet.app_support.storage.board import Board
+from harness.board_filler import seen_after, shown_count
 from harness.browser import local_page
 from harness.server import start_app, stop_app
 

@@ -1,14 +1,15 @@
 """A class through `make class REPLICAS=2`: HAProxy in front of two app processes.
 
 Browsers land on both replicas and stay there: each trains, downloads its model and loads its
-page's images, which live in its own replica's memory. Then one replica is killed: its learners
-(one training, one idle) reconnect through the balancer to the other and get a working fresh
-session, told that their runs were lost, while a learner on the other replica trains on
-untouched. The whole of it is started as a teacher starts it and stopped by its process group's
-id. Run with -s to see what each learner saw.
+page's images, which live in its own replica's memory. Then one replica is killed (SIGKILL): its
+learners (one training, one idle) reconnect through the balancer to the other and get a new
+session there with their runs and their name back from the database, told so, while a learner on
+the other replica trains on untouched. The whole of it is started as a teacher starts it and
+stopped by its process group's id. Run with -s to see what each learner saw.
 """
 
 import os
+import secrets
 import signal
 import time
 import urllib.error
@@ -17,18 +18,19 @@ from urllib.parse import urlparse
 
 import pytest
 
-from digitnet.app_support.serving.replica import RUNS_LOST, SESSION_COOKIE
+from digitnet.app_support.serving.replica import RUNS_BACK, RUNS_LOST, SESSION_COOKIE
 from digitnet.files.modelfile import load_model
 from harness.browser import local_page, sidebar, train
 from harness.client import Session, in_own_thread
 from harness.make_class import start_class, stop_class
 from harness.server import server_tracebacks
+from pages.shared.browser_key import COOKIE
 
 pytestmark = pytest.mark.browser
 
 TRAIN = "/train?model=linear&epochs=2"
 DONE = "run 1: validation accuracy"
-LOST = RUNS_LOST.split(":")[0]  # its first words, as the page shows them
+BACK = RUNS_BACK.split(":")[0]  # its first words, as the page shows them
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,8 @@ def test_a_replica_tells_a_new_session_that_came_from_another_replica_its_runs_w
         finally:
             await session.close()
 
-    assert in_own_thread(first_alerts({SESSION_COOKIE: "r2"})) == [RUNS_LOST]
+    assert in_own_thread(first_alerts({SESSION_COOKIE: "r2"})) == [RUNS_LOST]  # no browser key: nothing saved
+    assert in_own_thread(first_alerts({SESSION_COOKIE: "r2", COOKIE: secrets.token_hex(32)})) == [RUNS_BACK]
     assert in_own_thread(first_alerts({SESSION_COOKIE: "r1"})) == []
     assert in_own_thread(first_alerts({})) == []
 
@@ -101,14 +104,18 @@ def epoch_shown(page) -> int:
     return int(text.split()[1]) if text.startswith("Epoch ") else 0
 
 
-def test_when_a_replica_dies_its_learners_start_afresh_on_the_other_and_are_told_so(browser, classroom):
+def test_when_a_replica_dies_its_learners_get_their_runs_and_names_back_on_the_other(browser, classroom):
     """Three learners: two on the replica that is killed (one training, one idle), one on the
     other replica, training while it happens."""
     with local_page(browser) as training, local_page(browser) as staying, local_page(browser) as idle:
         # round robin: the first and third browsers share a replica, the second has the other
-        training.goto(classroom.url + "/train?model=linear&bs=16&epochs=60")
+        training.goto(classroom.url + "/class")
         staying.goto(classroom.url + "/train?model=linear&bs=32&epochs=12")
         idle.goto(classroom.url + TRAIN)
+        training.locator(".st-key-nickname input").fill("alice")
+        training.locator(".st-key-nickname input").press("Enter")
+        training.get_by_text("Your runs appear as alice").wait_for()
+        training.goto(classroom.url + "/train?model=linear&bs=16&epochs=60")
         train(idle)
         dead, alive = cookie(training, SESSION_COOKIE), cookie(staying, SESSION_COOKIE)
         assert cookie(idle, SESSION_COOKIE) == dead and alive != dead
@@ -120,31 +127,33 @@ def test_when_a_replica_dies_its_learners_start_afresh_on_the_other_and_are_told
         os.kill(classroom.replicas[dead].pid, signal.SIGKILL)
         killed = time.monotonic()
 
-        # the training learner's page reconnects through the balancer and reruns at once, on the live replica
-        training.get_by_text(LOST).wait_for(timeout=30_000)
+        # the training learner's page reconnects through the balancer and reruns at once, on the live replica,
+        # with its run back: stopped after the epochs it finished before the replica died
+        training.get_by_text(BACK).wait_for(timeout=30_000)
         told = time.monotonic() - killed
         assert cookie(training, SESSION_COOKIE) == alive and cookie(training, "digitnet-replica") == alive
-        assert training.get_by_text(DONE).count() == 0 and "Every run of this session is kept" in training.inner_text(
-            '[data-testid="stMain"]')  # a fresh session: no run, an empty history
+        stopped = training.get_by_text("run 1 was stopped after")
+        stopped.wait_for()
+        assert training.get_by_text("Every run of this session is kept").count() == 0
+        sidebar(training, "Class")
+        training.get_by_text("Your runs appear as alice").wait_for()  # and its name
 
-        # the idle learner's page keeps showing its old run until the next click, which reaches the fresh session
+        # the idle learner's page keeps showing its old run until the next click, which reaches the new session
         while cookie(idle, SESSION_COOKIE) != alive:
             assert time.monotonic() - killed < 30, "the idle browser did not reconnect to the live replica"
             time.sleep(0.2)
         idle.locator(".st-key-train_button button").click()
-        idle.get_by_text(LOST).wait_for()
-        assert idle.get_by_text(DONE).count() == 0  # the click opened the fresh session, it did not train
-        train(idle)  # pressed again: trains in the fresh session, whose first run is run 1 again
-        idle_done = idle.get_by_text(DONE).inner_text()
+        idle.get_by_text(BACK).wait_for()
+        idle.get_by_text(DONE).wait_for()  # its run 1 is back; the click opened the new session, it did not train
+        idle.locator(".st-key-train_button button").click()
+        idle.get_by_text("run 2: validation accuracy").wait_for(timeout=60_000)  # its next run is run 2
 
         # the learner on the other replica never noticed: its run went on to the end
         staying.get_by_text("run 1: validation accuracy").wait_for(timeout=120_000)
         staying_done = staying.get_by_text("run 1: validation accuracy").inner_text()
-        assert staying.get_by_text(LOST).count() == 0
+        assert staying.get_by_text(BACK).count() == 0
         assert "after 12 epochs" in staying_done, staying_done
         print(f"\nkilled {dead} while the other learner was at epoch {staying_epoch} of 12; the training learner "
-              f"was told {told:.1f} s later: {training.get_by_text(LOST).inner_text()!r}"
-              f"\nthe idle learner, after pressing Train twice: {idle_done!r}"
+              f"was told {told:.1f} s later: {training.get_by_text(BACK).inner_text()!r}"
               f"\nthe learner on {alive}: {staying_done!r}")
-        assert idle.get_by_text("run 2").count() == 0
         assert 0 < staying_epoch < 12, "the other learner's run was not under way when the replica was killed"

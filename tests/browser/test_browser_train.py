@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from digitnet.app_support.class_board.store import Board
+from digitnet.app_support.storage.board import Board
 from harness.browser import local_page, train
 from harness.chart_sampling import FAST_EPOCHS, SAMPLE_JS, sample_training
 from harness.server import start_app, stop_app

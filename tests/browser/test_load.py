@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from digitnet.app_support.class_board.store import Board
-from harness.board import recorded_since
+from digitnet.app_support.storage.board import Board
+from harness.board_filler import recorded_since
 from harness.client import in_own_thread
 from harness.load import WAITING, run_class
 from harness.server import server_tracebacks, start_app, stop_app

@@ -70,6 +70,14 @@ def test_compose_runs_replicas_behind_haproxy_with_the_repositorys_configuration
     assert servers == [f"{service['environment'][REPLICA_VARIABLE]}={name}:8501" for name, service in replicas.items()]
     for service in replicas.values():
         assert service["build"] == "." and service["environment"]["DIGITNET_TRAINING_SLOTS"] == "1"
+    # one PostgreSQL for every replica, its data on a named volume: a replica replaced loses nothing
+    database = services["database"]
+    assert database["image"].startswith("postgres:15") and "database" in compose["volumes"]
+    assert database["volumes"] == ["database:/var/lib/postgresql/data"]
+    env = database["environment"]
+    url = f"postgresql://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}@database:5432/{env['POSTGRES_DB']}"
+    assert {service["environment"]["DIGITNET_DATABASE_URL"] for service in replicas.values()} == {url}
+    assert all(service["depends_on"]["database"]["condition"] == "service_healthy" for service in replicas.values())
     balancer = services["balancer"]
     assert balancer["image"].startswith("haproxy:2.6") and balancer["ports"] == ["8501:8501"]
     assert balancer["depends_on"]["balancer-config"]["condition"] == "service_completed_successfully"
@@ -91,6 +99,11 @@ def test_kubernetes_runs_the_image_behind_a_service_and_an_ingress_pinning_each_
     for probe in ("readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/_stcore/health", "port": "http"}
     assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 1000
+    # the database's URL, with its password, from a Secret: every pod keeps the work in it
+    secret = yaml.safe_load((K8S / "database-secret.yaml").read_text())
+    [url] = [e for e in container["env"] if e["name"] == "DIGITNET_DATABASE_URL"]
+    assert url["valueFrom"]["secretKeyRef"] == {"name": secret["metadata"]["name"], "key": "url"}
+    assert secret["kind"] == "Secret" and secret["stringData"]["url"].startswith("postgresql://")
     assert service["spec"]["ports"][0]["targetPort"] == "http"
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": service["metadata"]["name"], "port": {"name": service["spec"]["ports"][0]["name"]}}

@@ -51,7 +51,7 @@ def test_linear_layers_turn_weights_to_one_row_per_output(linear):
 
 
 def test_mlp_layers_in_order(mlp):
-    found = layers(mlp.snapshots[-1])
+    found = layers(mlp.snapshots[len(mlp.history)])
     assert [layer.weight.shape for layer in found] == [(40, 784), (20, 40), (1, 20)]
     assert [layer.bias.shape for layer in found] == [(40,), (20,), (1,)]
     assert [layer.name for layer in found] == ["layer 1: 784 → 40", "layer 2: 40 → 20", "layer 3: 20 → 1"]
@@ -69,7 +69,7 @@ def test_weight_history_labels_each_snapshot(small):
     run = trained(Settings(model="linear", epochs=2, seed=0), small)
     history = weight_history(run)
     assert [label for label, _ in history] == ["start", "epoch 1", "epoch 2"]
-    for (_, params), snapshot in zip(history, run.snapshots, strict=True):
+    for (_, params), snapshot in zip(history, run.snapshots.values(), strict=True):
         assert params is snapshot
     assert not torch.equal(history[0][1]["weights"], history[2][1]["weights"])
 
@@ -234,7 +234,7 @@ def test_dead_unit_history_counts_each_layer_at_every_epoch(pair):
     run = trained(Settings(opt="sgd", lr=1.0, epochs=2, seed=0, hidden=(30, 10, 6)), pair)
     history = dead_unit_history(weight_history(run), pair.valid_x)
     assert history.labels == ["start", "epoch 1", "epoch 2"] and history.sizes == [30, 10, 6]
-    for counts, snapshot in zip(history.counts, run.snapshots, strict=True):
+    for counts, snapshot in zip(history.counts, run.snapshots.values(), strict=True):
         net = make_mlp((30, 10, 6))
         net.load_state_dict(snapshot)
         assert counts == [int(dead.sum()) for dead in dead_by_hooks(net, pair.valid_x)]

@@ -8,7 +8,15 @@ from digitnet.lesson.dataset import load_dataset
 from digitnet.lesson.losses import accuracy, cross_entropy_loss, mnist_loss
 from digitnet.lesson.models import LinearModel, make_mlp
 from digitnet.lesson.optim import SGD
-from digitnet.lesson.run import BatchResult, EpochResult, Run, batch_indices, diverged_message, evaluate
+from digitnet.lesson.run import (
+    KEPT_WEIGHTS,
+    BatchResult,
+    EpochResult,
+    Run,
+    batch_indices,
+    diverged_message,
+    evaluate,
+)
 from digitnet.lesson.settings import Settings
 
 
@@ -238,3 +246,21 @@ def test_the_divergence_message_names_the_batch_and_the_rate():
         "Training diverged in epoch 2, batch 7: the loss became 1234. The steps were too big; "
         "try a smaller learning rate than 3."
     )
+
+
+def test_a_long_run_keeps_the_weights_of_a_few_epochs_chosen_evenly(small):
+    run = Run(Settings(model="linear", epochs=37, bs=600, seed=0), small)
+    kept = []
+    for event in run.fit():
+        if isinstance(event, EpochResult):
+            kept.append(sorted(run.snapshots))
+            assert event.epoch in run.snapshots and 0 in run.snapshots  # the first weights and the last, always
+            assert len(run.snapshots) <= KEPT_WEIGHTS + 1
+    assert kept[9] == list(range(11))  # every epoch, up to KEPT_WEIGHTS
+    assert kept[19] == [*range(0, 21, 2)] and kept[-1] == [*range(0, 37, 4), 37]  # then every 2nd, 4th...: and the last
+    assert all(torch.equal(run.snapshots[37][name], value) for name, value in run.weights().items())
+
+
+def test_a_wide_net_keeps_fewer(dataset):
+    run = Run(Settings(hidden=(1024, 128), epochs=1, seed=0), dataset)  # 4.6 MB of weights
+    assert run.kept_weights == 1

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digitnet.app_support.class_board.store import Board
-from harness.board import fill, unopenable_database
-from pages.shared.process import class_board
+from digitnet.app_support.storage.board import Board
+from harness.board_filler import fill, unopenable_database
+from pages.shared import process
 from tests.apptest import APP, click, open_page
 
 KEY = "correct horse battery staple"
@@ -64,7 +64,7 @@ def test_a_run_trained_here_is_recorded_with_the_nickname_and_stands_out(databas
     at.switch_page("pages/train.py").run()
     at.query_params.update({"model": "linear", "epochs": "1"})
     click(at, "train_button")
-    assert class_board().wait_until_empty(30)
+    assert process.database().outbox.wait_until_empty(30)
     at.switch_page("pages/class.py").run()
     assert count_line(at) == "Runs in this class: 3"
     table = at.dataframe[0].value

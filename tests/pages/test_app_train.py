@@ -16,6 +16,7 @@ from digitnet.files.mnist import ASSETS, ENV_VAR
 from digitnet.files.modelfile import model_bytes
 from digitnet.lesson.dataset import load_dataset
 from digitnet.lesson.run import EpochResult
+from harness.board_filler import unopenable_database
 from tests.apptest import APP, open_page
 
 
@@ -179,8 +180,10 @@ def test_an_uploaded_model_of_other_digits_says_the_task_changed_and_joins_the_h
     assert history["accuracy"][0] == pytest.approx(run.history[-1].accuracy)
 
 
-def test_the_page_says_runs_live_in_this_tab():
-    assert "a reload or a closed tab loses them" in texts(train_page().caption)
+def test_the_page_says_whether_the_work_is_saved(tmp_path, monkeypatch):
+    assert "Saved as you go" in texts(train_page().caption)
+    monkeypatch.setenv("DIGITNET_DATABASE_URL", unopenable_database(tmp_path).replace("sqlite:", "mysql:"))
+    assert "lives in this browser tab only" in texts(train_page().caption)
 
 
 def test_the_lessons_settings_with_a_huge_rate_say_the_model_learned_nothing():

@@ -187,7 +187,7 @@ def test_dead_units_of_a_net_at_every_epoch():
     assert not at.exception
     table = next(d.value for d in at.dataframe if "weights at" in d.value.columns)
     assert list(table["weights at"]) == ["start", "epoch 1"]
-    for row, snapshot in zip(table.to_dict("records"), run.snapshots, strict=True):
+    for row, snapshot in zip(table.to_dict("records"), run.snapshots.values(), strict=True):
         # the same counts another way: the ReLUs of the real net, run over the validation images
         net = copy.deepcopy(run.model)
         net.load_state_dict(snapshot)

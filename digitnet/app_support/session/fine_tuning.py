@@ -4,9 +4,6 @@ import copy
 from contextlib import closing
 from dataclasses import dataclass
 
-from ...drawing.predict import SURE_THRESHOLD
-from ...lesson.fine_tune import fine_tune
-from ...lesson.run import Run
 from .own_digits import MIN_TO_FINE_TUNE, MyDigits, read_right
 
 
@@ -26,10 +23,14 @@ class FineTuning:
 
 
 def fine_tune_copy(mine: MyDigits, name: str, source: str, model, settings, file_metrics: dict, data, epochs: int,
-                   hooks=()) -> tuple[Run, FineTuning]:
+                   hooks=()):
     """A copy of a model (of `source`), named `name`, trained `epochs` more epochs on its MNIST with
     the learner's digits of its task in every batch (all but every third, kept aside); `hooks`
-    join its training (one may stop it)."""
+    join its training (one may stop it). The run and the FineTuning."""
+    from ...drawing.predict import SURE_THRESHOLD  # here: what the first page imports does without torch
+    from ...lesson.fine_tune import fine_tune
+    from ...lesson.run import Run
+
     digits = settings.digits
     train, aside = mine.split(digits)
     if len(train) + len(aside) < MIN_TO_FINE_TUNE:

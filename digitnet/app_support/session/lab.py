@@ -1,8 +1,9 @@
-"""One learner's session: the settings they chose, every model they made, the one they are
-stepping through, their own digits, and who they are on the class board.
+"""One browser tab's session: the settings it chose, the model it is stepping through, its
+one-shot messages, and the learner's work (work.py: every model they made, their own digits,
+who they are on the class board), which the browser's tabs share and the database keeps.
 
-The app keeps one Lab per browser session; nothing in it is shared between sessions. It keeps
-its lists to itself: pages ask it for the runs they show, and it makes and forgets runs.
+The app keeps one Lab per browser session. It keeps its lists to itself: pages ask it for the
+runs they show, and it makes and forgets runs.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ...lesson.settings import Settings
-from ..class_board.store import Member
-from .own_digits import MyDigits
+from .work import Work
 
 if TYPE_CHECKING:  # importing them needs torch, which the first page can do without
     from ...files.modelfile import SavedModel
@@ -30,17 +30,24 @@ class Busy(Exception):
 
 
 class Lab:
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, work: Work | None = None):
         self.settings = settings or Settings()
-        self._runs: list[Run] = []
+        self.work = work or Work()  # kept in this tab only until the browser is known
         self.stepper: Stepper | None = None
-        self.member = Member()  # who they are on the class board: a nickname, and a number once it gives one
         self._working = threading.Lock()
         self._owner: int | None = None  # the thread that holds it
         self._stop = threading.Event()  # set when another run of a page wants the models
         self.messages: dict[str, list[tuple[str, str]]] = {}  # place -> (kind, text), to show once
-        self.my_digits = MyDigits()  # the learner's own handwriting, labelled on the Draw page
-        self._fine_tunings: list[FineTuning] = []  # what fine-tuning on them did, oldest first
+
+    @property
+    def member(self):
+        """Who the learner is on the class board: a nickname, and a number once it gives one."""
+        return self.work.member
+
+    @property
+    def my_digits(self):
+        """The learner's own handwriting, labelled on the Draw page (add them through the work)."""
+        return self.work.my_digits
 
     def flash(self, place: str, text: str, kind: str = "warning") -> None:
         """A message for the page to show once at `place`. Kept here rather than in Streamlit's
@@ -55,21 +62,18 @@ class Lab:
         earlier run `start` when given (its first weights, model, init and seed)."""
         from ...lesson.run import Run
 
-        run = Run(self.settings, data, name=f"run {len(self._runs) + 1}", start=start)
-        self._runs.append(run)
-        return run
+        with self.work.lock:
+            return self.work.add_run(Run(self.settings, data, name=f"run {len(self.work.runs) + 1}", start=start))
 
     def add_saved(self, saved: SavedModel, data: Dataset, file_name: str) -> Run:
         from ...lesson.run import Run
 
         run = Run(saved.settings, data, model=saved.model, name=f"{file_name} (uploaded)", file_metrics=saved.metrics)
-        self._runs.append(run)
-        return run
+        return self.work.add_run(run)
 
     def keep(self, run: Run) -> Run:
         """A run made elsewhere joins the session's history, as its newest."""
-        self._runs.append(run)
-        return run
+        return self.work.add_run(run)
 
     def start_stepping(self, data: Dataset) -> Stepper:
         """A new run, stepped through from its step 1."""
@@ -97,6 +101,8 @@ class Lab:
         try:
             yield
         finally:
+            if self.stepper is not None:  # steps change a run without ending a training: saved here
+                self.work.save_run(self.stepper.run)
             self._owner = None
             self._working.release()
 
@@ -116,29 +122,29 @@ class Lab:
     @property
     def runs(self) -> list[Run]:
         """Every run of the session, oldest first (a copy: the Lab keeps the list)."""
-        return list(self._runs)
+        return list(self.work.runs)
 
     def shown_runs(self) -> list[Run]:
         """The runs a history lists: those that trained an epoch, or whose model is usable."""
-        return [run for run in self._runs if run.history or run.usable]
+        return [run for run in self.work.runs if run.history or run.usable]
 
     def runs_for(self, digits) -> list[Run]:
         """The runs of a task, oldest first, trained or not."""
-        return [run for run in self._runs if run.settings.digits == digits]
+        return [run for run in self.work.runs if run.settings.digits == digits]
 
     def usable_runs(self, digits=None) -> list[Run]:
         """The runs whose model is worth asking, oldest first; of the given digits if any."""
-        return [run for run in self._runs if run.usable and digits in (None, run.settings.digits)]
+        return [run for run in self.work.runs if run.usable and digits in (None, run.settings.digits)]
 
     def index(self, run: Run) -> int:
         """The run's place in the session, counting from 0: it names the widgets that show it."""
-        return self._runs.index(run)
+        return self.work.runs.index(run)
 
     def run_named(self, name: str | None) -> Run | None:
-        return next((run for run in self._runs if run.name == name), None)
+        return next((run for run in self.work.runs if run.name == name), None)
 
     def newest(self) -> Run | None:
-        return self._runs[-1] if self._runs else None
+        return self.work.runs[-1] if self.work.runs else None
 
     def latest(self, digits=None) -> Run | None:
         """The newest run with a usable model, for the given digits if any."""
@@ -149,12 +155,12 @@ class Lab:
         """Forget a run that never began (stopped while it waited for a training slot); whether it was one."""
         if run.status != "new":
             return False
-        self._runs.remove(run)
+        self.work.drop(run)
         return True
 
     @property
     def fine_tunings(self) -> list[FineTuning]:
-        return list(self._fine_tunings)
+        return list(self.work.fine_tunings)
 
     def fine_tune(self, source: str, model, settings, file_metrics: dict, data: Dataset, epochs: int,
                   hooks=()) -> tuple[Run, FineTuning]:
@@ -162,8 +168,8 @@ class Lab:
         (fine_tuning.py): a new run of the session, and what it did."""
         from .fine_tuning import fine_tune_copy
 
-        name = f"{source} + my digits ({len(self._fine_tunings) + 1})"
+        name = f"{source} + my digits ({len(self.work.fine_tunings) + 1})"
         run, outcome = fine_tune_copy(self.my_digits, name, source, model, settings, file_metrics, data, epochs, hooks)
-        self._runs.append(run)
-        self._fine_tunings.append(outcome)
+        self.work.add_run(run)
+        self.work.add_fine_tuning(outcome)
         return run, outcome

@@ -44,7 +44,7 @@ def test_overlay_has_one_series_per_run():
 
 
 def test_the_board_chart_has_a_point_per_run_and_marks_the_learners_own():
-    from digitnet.app_support.class_board.store import BoardRun
+    from digitnet.app_support.storage.board import BoardRun
     from digitnet.app_support.views.charts import board_rows, board_spec
 
     runs = [BoardRun("a", 7, "learner 7", 0.0, "done", "linear", "2 vs 6", 0.1, 64, 3, 1, "linear, lr 0.1", 0.97),

@@ -1,5 +1,5 @@
 """The class board filled and timed, for tests and benchmarks: made-up finished runs, one app
-process whose sessions all finish at the same moment (`python -m harness.board class ...`,
+process whose sessions all finish at the same moment (`python -m harness.board_filler class ...`,
 run several at once for several replicas), the board's write and read times, and, in a real
 browser, how soon a run finished in one session shows on another's Class page.
 """
@@ -13,8 +13,8 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from digitnet.app_support.class_board.outbox import Outbox
-from digitnet.app_support.class_board.store import Board, Member, RunRecord
+from digitnet.app_support.storage.board import Board, Member, RunRecord
+from digitnet.app_support.storage.outbox import Outbox
 from digitnet.lesson.settings import BATCH_SIZES, LEARNING_RATES, Settings
 
 if TYPE_CHECKING:
@@ -144,21 +144,21 @@ def load_test_figures(database_url: str, app_url: str, seeds: list[int], since: 
         times = read_times(board)
         lines.append(f"class board with {times['runs']:,} runs: query {times['snapshot'] * 1000:.1f} ms, "
                      f"poll {times['poll'] * 1000:.2f} ms; Class page {class_page_seconds(app_url):.2f} s")
-    board.close()
+    board.database.close()
     return {"missing": missing, "twice": twice, "lines": lines}
 
 
 def finish_at_once(url: str, prefix: str, sessions: int, at: float, sends: int = 2) -> dict:
     """One app process: `sessions` learners whose runs all finish at time `at` (time.time()),
     each record handed to the process's outbox `sends` times (a retry), as the Train page does."""
-    outbox = Outbox(Board(url))
+    board, outbox = Board(url), Outbox()
     learners = [Member() for _ in range(sessions)]
 
     def session(k: int) -> None:
         record = made_up(f"{prefix}-{k}", k, finished=at)
         time.sleep(max(0.0, at - time.time()))
         for _ in range(sends):
-            outbox.send(record, learners[k])
+            outbox.send(board.recording(record, learners[k]))
 
     threads = [threading.Thread(target=session, args=(k,)) for k in range(sessions)]
     for thread in threads:

@@ -12,19 +12,12 @@ import time
 import psycopg
 import pytest
 
-from digitnet.app_support.class_board import store as board_module
-from digitnet.app_support.class_board.store import (
-    LATEST,
-    Board,
-    BoardUnavailable,
-    Member,
-    RunRecord,
-    anonymous,
-    clean_nickname,
-)
+from digitnet.app_support.storage import database as database_module
+from digitnet.app_support.storage.board import Board, Member, RunRecord, anonymous, clean_nickname
+from digitnet.app_support.storage.database import LATEST, DatabaseUnavailable
 from digitnet.lesson.run import Run
 from digitnet.lesson.settings import Settings
-from harness.board import fill, made_up, unopenable_database
+from harness.board_filler import fill, made_up, unopenable_database
 from harness.server import ROOT
 
 
@@ -44,39 +37,39 @@ def test_the_schema_is_made_on_first_use_and_versioned(database_url):
     assert query(database_url, "SELECT version FROM schema_version") == [(LATEST,)]
     assert query(database_url, "SELECT id FROM rounds") == [(1,)]
     board.record(made_up("a", 1), Member())
-    board.close()
+    board.database.close()
     again = Board(database_url)  # another process, or the app started again: nothing made twice
     assert again.version() == 1 and len(again.snapshot().runs) == 1
     assert query(database_url, "SELECT count(*) FROM schema_version") == [(1,)]
-    again.close()
+    again.database.close()
 
 
 def test_a_later_version_migrates_an_existing_database(database_url, monkeypatch):
     old = Board(database_url)
     old.record(made_up("kept", 1), Member())
-    old.close()
+    old.database.close()
     step = ["ALTER TABLE runs ADD COLUMN note TEXT", "UPDATE runs SET note = 'migrated'"]
-    monkeypatch.setattr(board_module, "MIGRATIONS", {**board_module.MIGRATIONS, LATEST + 1: step})
-    monkeypatch.setattr(board_module, "LATEST", LATEST + 1)
+    monkeypatch.setattr(database_module, "MIGRATIONS", {**database_module.MIGRATIONS, LATEST + 1: step})
+    monkeypatch.setattr(database_module, "LATEST", LATEST + 1)
     new = Board(database_url)
     assert [run.id for run in new.snapshot().runs] == ["kept"]
     assert query(database_url, "SELECT version FROM schema_version") == [(LATEST + 1,)]
     assert query(database_url, "SELECT id, note FROM runs") == [("kept", "migrated")]
-    new.close()
+    new.database.close()
 
 
 def test_a_database_newer_than_the_app_is_refused_not_damaged(database_url):
     board = Board(database_url)
     board.version()
-    board.close()
+    board.database.close()
     query(database_url, "UPDATE schema_version SET version = ?", (LATEST + 1,))
-    with pytest.raises(BoardUnavailable, match="newer than this app"):
+    with pytest.raises(DatabaseUnavailable, match="newer than this app"):
         Board(database_url).version()
     assert query(database_url, "SELECT version FROM schema_version") == [(LATEST + 1,)]
 
 
 def test_processes_starting_at_once_make_the_schema_once(database_url):
-    code = f"from digitnet.app_support.class_board.store import Board; print(Board({database_url!r}).version())"
+    code = f"from digitnet.app_support.storage.board import Board; print(Board({database_url!r}).version())"
     starts = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
               for _ in range(4)]
     assert [process.communicate(timeout=60)[0].strip() for process in starts] == ["0"] * 4
@@ -104,7 +97,7 @@ def test_a_run_is_recorded_once_with_its_settings_seed_accuracies_nickname_and_t
     assert accuracy == run.history[-1].accuracy
     [shown] = board.snapshot().runs
     assert (shown.name, shown.epochs, shown.model, shown.digits) == ("Ada Lovelace", 2, "linear", "2 vs 6")
-    board.close()
+    board.database.close()
 
 
 def test_only_finished_runs_and_runs_stopped_after_an_epoch_make_records(small):
@@ -136,7 +129,7 @@ def test_each_learner_gets_a_number_of_their_own_and_keeps_it(database_url):
     names = {run.id: run.name for run in board.snapshot().runs}
     assert names == {"a": anonymous(ada.number), "b": "bob"} and names["a"] == f"learner {ada.number}"
     assert query(database_url, "SELECT count(*) FROM learners") == [(2,)]  # a number, and nothing else
-    board.close()
+    board.database.close()
 
 
 def test_a_new_round_starts_empty_and_earlier_rounds_can_be_shown_again(database_url):
@@ -151,7 +144,7 @@ def test_a_new_round_starts_empty_and_earlier_rounds_can_be_shown_again(database
     assert {run.id for run in board.snapshot(1).runs} == {"made-up-0", "made-up-1", "made-up-2", "late"}
     assert [r.id for r in board.snapshot().rounds] == [1, second]
     assert board.snapshot(999).shown.id == second  # an unknown round: the current one
-    board.close()
+    board.database.close()
 
 
 def test_a_hidden_run_leaves_every_board(database_url):
@@ -163,13 +156,14 @@ def test_a_hidden_run_leaves_every_board(database_url):
     assert board.version() == before + 1
     assert board.hide(["made-up-1", "no-such-run"]) == 0 and board.version() == before + 1
     assert query(database_url, "SELECT count(*) FROM runs") == [(3,)]  # hidden, not deleted
-    board.close()
+    board.database.close()
 
 
 def test_sixty_runs_finishing_at_the_same_moment_in_three_processes_are_all_there_once(database_url):
     at = time.time() + 3  # the processes are up by then
     replicas = [
-        subprocess.Popen([sys.executable, "-m", "harness.board", "class", database_url, "--prefix", f"replica{p}",
+        subprocess.Popen([sys.executable, "-m", "harness.board_filler", "class", database_url,
+                          "--prefix", f"replica{p}",
                           "--sessions", "20", "--at", str(at)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
         for p in range(3)
     ]
@@ -198,7 +192,7 @@ def test_sixty_threads_of_one_process_writing_at_once(database_url):
         thread.join()
     assert sorted(added) == [False] * 60 + [True] * 60
     assert len(board.snapshot().runs) == 60 and board.version() == 60
-    board.close()
+    board.database.close()
 
 
 def test_postgresql_down_is_unavailable_and_back_is_used_again(postgres):
@@ -208,20 +202,20 @@ def test_postgresql_down_is_unavailable_and_back_is_used_again(postgres):
     postgres.stop()
     try:
         for attempt in (board.version, board.snapshot, lambda: board.record(made_up("r", 1), Member())):
-            with pytest.raises(BoardUnavailable, match="PostgreSQL database cannot be used"):
+            with pytest.raises(DatabaseUnavailable, match="PostgreSQL database cannot be used"):
                 attempt()
     finally:
         postgres.start()
     assert board.record(made_up("r", 1), Member()) is True and board.version() == 1
-    board.close()
+    board.database.close()
 
 
 def test_a_database_that_cannot_be_opened_is_unavailable(tmp_path):
     board = Board(unopenable_database(tmp_path))
     for attempt in (board.version, board.snapshot, lambda: board.record(made_up("r", 1), Member())):
-        with pytest.raises(BoardUnavailable):
+        with pytest.raises(DatabaseUnavailable):
             attempt()
-    with pytest.raises(BoardUnavailable, match="must begin with sqlite"):
+    with pytest.raises(DatabaseUnavailable, match="must begin with sqlite"):
         Board("mysql://somewhere")
 
 

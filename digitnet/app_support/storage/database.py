@@ -1,5 +1,5 @@
-"""The class board's storage: every finished run of a deployment, in one database that every
-app process (every replica) shares.
+"""The app's one database: the class board and every learner's saved work, shared by every app
+process (every replica).
 
 DIGITNET_DATABASE_URL chooses it: `sqlite:///PATH` (SQLAlchemy's form: `sqlite:////abs/path`
 for an absolute one; the default is data/class.sqlite3 in the repository, which `make run`
@@ -8,33 +8,24 @@ WAL mode: readers never wait for a writer, and the app processes of one machine 
 write, each write waiting its turn for up to BUSY_SECONDS (not over a network file system).
 
 The schema is created on first use and versioned in schema_version, so a later release can
-migrate it: add a step to MIGRATIONS. A run is recorded once however often it is sent (its
-id, made when it started, is the key), and board.version counts every change: a page polls
-that one number and redraws only when it moved. Nothing about a person is kept but the
-nickname they typed and the number the board gave them.
+migrate it: add a step to MIGRATIONS.
 """
 
-import json
 import sqlite3
 import threading
-import unicodedata
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import DigitnetError
-from ...lesson.dataset import describe_digits
-from ...lesson.settings import Settings
 
 DEFAULT_DATABASE = Path(__file__).resolve().parents[3] / "data" / "class.sqlite3"
-NICKNAME_LENGTH = 24
 BUSY_SECONDS = 10.0  # SQLite: how long a write waits for another process's to end
-CONNECT_SECONDS = 3  # PostgreSQL: how long to wait for the server before the board is unavailable
-STATEMENT_MS = 5000  # PostgreSQL: no statement of the board's runs longer
+CONNECT_SECONDS = 3  # PostgreSQL: how long to wait for the server before the database is unavailable
+STATEMENT_MS = 5000  # PostgreSQL: no statement longer
 IDLE_CONNECTIONS = 4  # kept open per process between uses
 MIGRATION_LOCK = 8_131_113  # PostgreSQL advisory lock: one process migrates at a time
 
-# Each version's statements; {serial} is an integer key the database numbers. A new version is
+# Each version's statements; {serial} is an integer key the database numbers, {blob} bytes. A new version is
 # a new entry: existing databases run the steps they have not had yet, in one transaction.
 MIGRATIONS = {
     1: [
@@ -51,104 +42,40 @@ MIGRATIONS = {
         "INSERT INTO board (version) VALUES (0)",
         "INSERT INTO rounds (started) VALUES (0)",  # the first round takes every run until a second begins
     ],
+    # A learner's work, kept per browser (saved_work.py): its runs, each epoch of them, its own digits.
+    2: [
+        "CREATE TABLE browsers (key_hash TEXT PRIMARY KEY, learner INTEGER REFERENCES learners (number),"
+        " nickname TEXT NOT NULL DEFAULT '', touched DOUBLE PRECISION NOT NULL)",
+        "CREATE INDEX browsers_by_touched ON browsers (touched)",
+        "CREATE TABLE saved_runs (id TEXT PRIMARY KEY, browser TEXT NOT NULL, position BIGINT NOT NULL,"
+        " name TEXT NOT NULL, settings TEXT NOT NULL, status TEXT NOT NULL, diverged TEXT, unreplayable TEXT,"
+        " same_start_as TEXT, file_metrics TEXT NOT NULL, first_weights {blob} NOT NULL, weights {blob},"
+        " later_losses {blob}, updated DOUBLE PRECISION NOT NULL)",
+        "CREATE INDEX saved_runs_by_browser ON saved_runs (browser, position)",
+        "CREATE TABLE saved_epochs (run TEXT NOT NULL, epoch INTEGER NOT NULL, train_loss DOUBLE PRECISION NOT NULL,"
+        " valid_loss DOUBLE PRECISION NOT NULL, accuracy DOUBLE PRECISION NOT NULL,"
+        " seconds DOUBLE PRECISION NOT NULL, batch_losses {blob} NOT NULL, weights {blob}, PRIMARY KEY (run, epoch))",
+        "CREATE TABLE saved_digits (browser TEXT NOT NULL, position BIGINT NOT NULL, label INTEGER NOT NULL,"
+        " image {blob} NOT NULL, PRIMARY KEY (browser, position))",
+        "CREATE TABLE saved_fine_tunings (browser TEXT NOT NULL, position BIGINT NOT NULL, outcome TEXT NOT NULL,"
+        " PRIMARY KEY (browser, position))",
+    ],
 }
 LATEST = max(MIGRATIONS)
-SHOWN = "id, learner, nickname, finished, status, model, digits, lr, bs, epochs, seed, described, accuracy"
 
 
-class BoardUnavailable(DigitnetError):
-    """The database cannot be reached or written: the board waits, training goes on."""
+class DatabaseUnavailable(DigitnetError):
+    """The database cannot be reached or written: what waits for it waits, training goes on."""
 
 
 def database_url(environ) -> str:
     return environ.get("DIGITNET_DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE}"
 
 
-def clean_nickname(text) -> str:
-    """A nickname as the board keeps it: no control or format characters (they can hide or
-    reorder text), runs of spaces made one, at most NICKNAME_LENGTH characters."""
-    shown = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in str(text))
-    return " ".join(shown.split())[:NICKNAME_LENGTH]
-
-
-def anonymous(number: int | None) -> str:
-    return f"learner {number}" if number is not None else "a learner with no number yet"
-
-
-@dataclass(eq=False)
-class Member:
-    """A browser session as the board knows it: the nickname it chose, and the number the board
-    gives it the first time it is needed, which makes its anonymous name."""
-
-    nickname: str = ""
-    number: int | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    @property
-    def name(self) -> str:
-        return self.nickname or anonymous(self.number)
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """A finished run as the board records it."""
-
-    id: str
-    settings: Settings
-    accuracy: float
-    accuracies: tuple[float, ...]  # after each epoch
-    status: str  # "done" or "stopped"
-    nickname: str
-    finished: float  # time.time() when it ended
-
-    @classmethod
-    def of(cls, run, nickname: str, finished: float):
-        """The record of a run that finished or was stopped after at least one epoch; else None.
-        A stopped run scores the model it kept, as the Train page does."""
-        if run.status not in ("done", "stopped") or not run.history:
-            return None
-        accuracies = tuple(epoch.accuracy for epoch in run.history)
-        return cls(run.id, run.settings, run.accuracy_now(), accuracies, run.status, clean_nickname(nickname), finished)
-
-
-@dataclass(frozen=True)
-class BoardRun:
-    """A run as the board shows it."""
-
-    id: str
-    learner: int
-    name: str
-    finished: float
-    status: str
-    model: str
-    digits: str
-    lr: float
-    bs: int
-    epochs: int
-    seed: int
-    described: str
-    accuracy: float
-
-
-@dataclass(frozen=True)
-class Round:
-    id: int
-    started: float
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One consistent reading of the board: its version, its rounds, the runs of one round."""
-
-    version: int
-    rounds: list[Round]
-    shown: Round
-    runs: list[BoardRun]
-
-
 class _SQLite:
     name = "SQLite"
     serial = "INTEGER PRIMARY KEY AUTOINCREMENT"
+    blob = "BLOB"
     errors = (sqlite3.Error, OSError)
     begin_read, begin_write = "BEGIN", "BEGIN IMMEDIATE"  # IMMEDIATE: wait for the write lock first
 
@@ -175,6 +102,7 @@ class _SQLite:
 class _Postgres:
     name = "PostgreSQL"
     serial = "INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+    blob = "BYTEA"
     begin_read, begin_write = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "BEGIN"
 
     def __init__(self, url: str):
@@ -192,8 +120,8 @@ class _Postgres:
         return text.replace("?", "%s")
 
 
-class Board:
-    """The board in the database at `url`; connects when first used, and again after a failure."""
+class Database:
+    """The database at `url`; connects when first used, and again after a failure."""
 
     def __init__(self, url: str):
         if url.startswith("sqlite:///"):
@@ -202,71 +130,13 @@ class Board:
             try:
                 self.kind = _Postgres(url)
             except ImportError:
-                raise BoardUnavailable("PostgreSQL needs psycopg: pip install 'psycopg[binary]'") from None
+                raise DatabaseUnavailable("PostgreSQL needs psycopg: pip install 'psycopg[binary]'") from None
         else:
-            raise BoardUnavailable("DIGITNET_DATABASE_URL must begin with sqlite:/// or postgresql://")
+            raise DatabaseUnavailable("DIGITNET_DATABASE_URL must begin with sqlite:/// or postgresql://")
         self.url = url
         self._idle: list = []
         self._lock = threading.Lock()
         self._ready = False  # the schema is known to be at LATEST
-
-    def version(self) -> int:
-        """The count of changes to the board: new runs, hidden runs, new rounds."""
-        with self._connection() as connection:
-            return self._run(connection, "SELECT version FROM board").fetchone()[0]
-
-    def snapshot(self, round_id: int | None = None) -> Snapshot:
-        """The runs of round `round_id` (default or unknown: the current one) that are not hidden."""
-        with self._transaction(write=False) as run:
-            version = run("SELECT version FROM board").fetchone()[0]
-            rounds = [Round(*row) for row in run("SELECT id, started FROM rounds ORDER BY id").fetchall()]
-            shown = next((r for r in rounds if r.id == round_id), rounds[-1])
-            rows = run(f"SELECT {SHOWN} FROM runs WHERE round = ? AND hidden = 0 ORDER BY finished, id", (shown.id,))
-            runs = [BoardRun(row[0], row[1], row[2] or anonymous(row[1]), *row[3:]) for row in rows.fetchall()]
-        return Snapshot(version, rounds, shown, runs)
-
-    def number(self, member: Member) -> int:
-        """The learner's number, given the first time it is asked for."""
-        with member.lock:
-            if member.number is None:
-                with self._transaction(write=True) as run:
-                    number = run("INSERT INTO learners DEFAULT VALUES RETURNING number").fetchone()[0]
-                member.number = number
-            return member.number
-
-    def record(self, record: RunRecord, member: Member) -> bool:
-        """Keep a finished run in the round of the time it finished; False if it was there already."""
-        number, s = self.number(member), record.settings
-        values = (
-            record.id, record.finished, number, record.nickname, record.finished, record.status, s.model,
-            describe_digits(s.digits), s.lr, s.bs, len(record.accuracies), s.seed, s.describe(),
-            _json(s.to_dict()), record.accuracy, _json(list(record.accuracies)),
-        )
-        with self._transaction(write=True) as run:
-            added = run(
-                "INSERT INTO runs (id, round, learner, nickname, finished, status, model, digits, lr, bs, epochs,"
-                " seed, described, settings, accuracy, accuracies)"
-                " VALUES (?, (SELECT max(id) FROM rounds WHERE started <= ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING", values,
-            ).rowcount == 1
-            if added:
-                run("UPDATE board SET version = version + 1")
-        return added
-
-    def new_round(self, started: float) -> int:
-        """A new round, empty; the earlier ones stay and can be shown again."""
-        with self._transaction(write=True) as run:
-            round_id = run("INSERT INTO rounds (started) VALUES (?) RETURNING id", (started,)).fetchone()[0]
-            run("UPDATE board SET version = version + 1")
-        return round_id
-
-    def hide(self, run_ids: list[str]) -> int:
-        """Hide runs (a rude nickname, say) from every board; how many were shown until now."""
-        with self._transaction(write=True) as run:
-            hidden = sum(run("UPDATE runs SET hidden = 1 WHERE id = ? AND hidden = 0", (i,)).rowcount for i in run_ids)
-            if hidden:
-                run("UPDATE board SET version = version + 1")
-        return hidden
 
     def close(self) -> None:
         with self._lock:
@@ -277,10 +147,15 @@ class Board:
     def _run(self, connection, sql: str, params=()):
         return connection.execute(self.kind.sql(sql), params)
 
+    def read(self, sql: str, params=()):
+        """The rows of one query."""
+        with self.connection() as connection:
+            return self._run(connection, sql, params).fetchall()
+
     @contextmanager
-    def _connection(self):
+    def connection(self):
         """A connection from this process's few idle ones, or a new one, its schema up to date.
-        A database error makes BoardUnavailable and closes the connection."""
+        A database error makes DatabaseUnavailable and closes the connection."""
         with self._lock:
             connection = self._idle.pop() if self._idle else None
         try:
@@ -295,7 +170,7 @@ class Board:
             if isinstance(exc, self.kind.errors):
                 self._ready = False  # check the schema again: the database may have been replaced
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise BoardUnavailable(f"the class board's {self.kind.name} database cannot be used: {reason}") from exc
+                raise DatabaseUnavailable(f"the app's {self.kind.name} database cannot be used: {reason}") from exc
             raise
         with self._lock:
             if len(self._idle) < IDLE_CONNECTIONS:
@@ -304,8 +179,9 @@ class Board:
         connection.close()
 
     @contextmanager
-    def _transaction(self, write: bool):
-        with self._connection() as connection:
+    def transaction(self, write: bool):
+        """A transaction: the block gets run(sql, params) and returns its cursor; all or nothing."""
+        with self.connection() as connection:
             self._run(connection, self.kind.begin_write if write else self.kind.begin_read)
             try:
                 yield lambda sql, params=(): self._run(connection, sql, params)
@@ -332,11 +208,11 @@ class Board:
                 self._run(connection, "INSERT INTO schema_version (version) VALUES (0)")
             current = row[0] if row else 0
             if current > LATEST:
-                raise BoardUnavailable(f"the class board's database has schema version {current}, newer than "
+                raise DatabaseUnavailable(f"the app's database has schema version {current}, newer than "
                                        f"this app's {LATEST}: update the app")
             for version in range(current + 1, LATEST + 1):
                 for statement in MIGRATIONS[version]:
-                    self._run(connection, statement.format(serial=self.kind.serial))
+                    self._run(connection, statement.format(serial=self.kind.serial, blob=self.kind.blob))
                 self._run(connection, "UPDATE schema_version SET version = ?", (version,))
         except BaseException:
             self._roll_back(connection)
@@ -351,8 +227,6 @@ class Board:
             pass
 
 
-def _json(value) -> str:
-    return json.dumps(value, separators=(",", ":"))
 
 
 def _close_quietly(connection) -> None:

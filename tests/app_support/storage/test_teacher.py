@@ -1,4 +1,4 @@
-from digitnet.app_support.class_board.teacher import configured_key, key_matches
+from digitnet.app_support.storage.teacher import configured_key, key_matches
 
 
 def test_the_key_comes_from_the_environment_first_then_the_secrets():

@@ -1,0 +1,174 @@
+"""The class board: every finished run of a deployment, in the app's database (database.py).
+
+A run is recorded once however often it is sent (its id, made when it started, is the key), and
+the board's version counts every change: a page polls that one number and redraws only when it
+moved. Nothing about a person is kept but the nickname they typed and the number the board gave
+them.
+"""
+
+import json
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+
+from ...lesson.dataset import describe_digits
+from ...lesson.settings import Settings
+from .database import Database
+from .outbox import Write
+
+NICKNAME_LENGTH = 24
+SHOWN = "id, learner, nickname, finished, status, model, digits, lr, bs, epochs, seed, described, accuracy"
+
+
+def clean_nickname(text) -> str:
+    """A nickname as the board keeps it: no control or format characters (they can hide or
+    reorder text), runs of spaces made one, at most NICKNAME_LENGTH characters."""
+    shown = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in str(text))
+    return " ".join(shown.split())[:NICKNAME_LENGTH]
+
+
+def anonymous(number: int | None) -> str:
+    return f"learner {number}" if number is not None else "a learner with no number yet"
+
+
+@dataclass(eq=False)
+class Member:
+    """A browser session as the board knows it: the nickname it chose, and the number the board
+    gives it the first time it is needed, which makes its anonymous name."""
+
+    nickname: str = ""
+    number: int | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.nickname or anonymous(self.number)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A finished run as the board records it."""
+
+    id: str
+    settings: Settings
+    accuracy: float
+    accuracies: tuple[float, ...]  # after each epoch
+    status: str  # "done" or "stopped"
+    nickname: str
+    finished: float  # time.time() when it ended
+
+    @classmethod
+    def of(cls, run, nickname: str, finished: float):
+        """The record of a run that finished or was stopped after at least one epoch; else None.
+        A stopped run scores the model it kept, as the Train page does."""
+        if run.status not in ("done", "stopped") or not run.history:
+            return None
+        accuracies = tuple(epoch.accuracy for epoch in run.history)
+        return cls(run.id, run.settings, run.accuracy_now(), accuracies, run.status, clean_nickname(nickname), finished)
+
+
+@dataclass(frozen=True)
+class BoardRun:
+    """A run as the board shows it."""
+
+    id: str
+    learner: int
+    name: str
+    finished: float
+    status: str
+    model: str
+    digits: str
+    lr: float
+    bs: int
+    epochs: int
+    seed: int
+    described: str
+    accuracy: float
+
+
+@dataclass(frozen=True)
+class Round:
+    id: int
+    started: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One consistent reading of the board: its version, its rounds, the runs of one round."""
+
+    version: int
+    rounds: list[Round]
+    shown: Round
+    runs: list[BoardRun]
+
+
+class Board:
+    """The class board in `database`: a Database, or the URL of one."""
+
+    def __init__(self, database: Database | str):
+        self.database = database if isinstance(database, Database) else Database(database)
+
+    def version(self) -> int:
+        """The count of changes to the board: new runs, hidden runs, new rounds."""
+        return self.database.read("SELECT version FROM board")[0][0]
+
+    def snapshot(self, round_id: int | None = None) -> Snapshot:
+        """The runs of round `round_id` (default or unknown: the current one) that are not hidden."""
+        with self.database.transaction(write=False) as run:
+            version = run("SELECT version FROM board").fetchone()[0]
+            rounds = [Round(*row) for row in run("SELECT id, started FROM rounds ORDER BY id").fetchall()]
+            shown = next((r for r in rounds if r.id == round_id), rounds[-1])
+            rows = run(f"SELECT {SHOWN} FROM runs WHERE round = ? AND hidden = 0 ORDER BY finished, id", (shown.id,))
+            runs = [BoardRun(row[0], row[1], row[2] or anonymous(row[1]), *row[3:]) for row in rows.fetchall()]
+        return Snapshot(version, rounds, shown, runs)
+
+    def number(self, member: Member) -> int:
+        """The learner's number, given the first time it is asked for."""
+        with member.lock:
+            if member.number is None:
+                with self.database.transaction(write=True) as run:
+                    number = run("INSERT INTO learners DEFAULT VALUES RETURNING number").fetchone()[0]
+                member.number = number
+            return member.number
+
+    def record(self, record: RunRecord, member: Member) -> bool:
+        """Keep a finished run in the round of the time it finished; False if it was there already."""
+        number, s = self.number(member), record.settings
+        values = (
+            record.id, record.finished, number, record.nickname, record.finished, record.status, s.model,
+            describe_digits(s.digits), s.lr, s.bs, len(record.accuracies), s.seed, s.describe(),
+            _json(s.to_dict()), record.accuracy, _json(list(record.accuracies)),
+        )
+        with self.database.transaction(write=True) as run:
+            added = run(
+                "INSERT INTO runs (id, round, learner, nickname, finished, status, model, digits, lr, bs, epochs,"
+                " seed, described, settings, accuracy, accuracies)"
+                " VALUES (?, (SELECT max(id) FROM rounds WHERE started <= ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING", values,
+            ).rowcount == 1
+            if added:
+                run("UPDATE board SET version = version + 1")
+        return added
+
+    def recording(self, record: RunRecord, member: Member) -> Write:
+        """The write that records a run, for the outbox."""
+        return Write(lambda: self.record(record, member), member, what=f"run {record.id} for the board")
+
+    def new_round(self, started: float) -> int:
+        """A new round, empty; the earlier ones stay and can be shown again."""
+        with self.database.transaction(write=True) as run:
+            round_id = run("INSERT INTO rounds (started) VALUES (?) RETURNING id", (started,)).fetchone()[0]
+            run("UPDATE board SET version = version + 1")
+        return round_id
+
+    def hide(self, run_ids: list[str]) -> int:
+        """Hide runs (a rude nickname, say) from every board; how many were shown until now."""
+        with self.database.transaction(write=True) as run:
+            hidden = sum(run("UPDATE runs SET hidden = 1 WHERE id = ? AND hidden = 0", (i,)).rowcount for i in run_ids)
+            if hidden:
+                run("UPDATE board SET version = version + 1")
+        return hidden
+
+
+def _json(value) -> str:
+    return json.dumps(value, separators=(",", ":"))

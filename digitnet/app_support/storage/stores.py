@@ -1,0 +1,22 @@
+"""The app's database as a server process uses it: the class board, the learners' saved work, and
+the one outbox that writes both, in order."""
+
+from dataclasses import dataclass
+
+from .board import Board
+from .database import Database
+from .outbox import Outbox
+from .saved_work import SavedWork
+
+
+@dataclass(frozen=True)
+class Stores:
+    board: Board
+    saved: SavedWork
+    outbox: Outbox
+
+    @classmethod
+    def at(cls, url: str) -> "Stores":
+        """The stores of the database at `url`; DatabaseUnavailable when the URL is unusable."""
+        database = Database(url)
+        return cls(Board(database), SavedWork(database), Outbox())
