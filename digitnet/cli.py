@@ -1,6 +1,7 @@
 """What `python -m digitnet train` and `predict` do: train a run and print the lesson's table (and save
 or export it), or classify images as the Draw page does. Their arguments: arguments.py."""
 
+import io
 import json
 import sys
 import time
@@ -12,6 +13,10 @@ BAR_AFTER = 0.5  # seconds into an epoch before a progress bar is worth drawing
 
 
 def main(argv=None) -> int:
+    # A file name that is not UTF-8 reaches Python with stand-ins for its odd bytes: print those bytes
+    # back, as ls does, rather than fail on them after the training (stderr already escapes them).
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="surrogateescape")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

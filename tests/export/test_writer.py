@@ -24,6 +24,7 @@ from digitnet.lesson.run import EpochResult, Run
 from digitnet.lesson.settings import Settings
 from digitnet.lesson.stepper import Stepper
 
+REPO = Path(__file__).resolve().parents[2]
 ALLOWED_IMPORTS = {"argparse", "gzip", "json", "math", "struct", "time", "functools", "pathlib", "torch",
                    "torch.nn", "torch.nn.functional"}
 # Short runs that together cover both models, the three optimisers, shuffled and not, both losses and
@@ -306,6 +307,27 @@ def test_a_hostile_data_folder_and_file_name_stay_text_in_the_notebook(idx_folde
     printed = "".join(output.get("text", "") for cell in hostile.cells if cell.cell_type == "code"
                       for output in cell.outputs)
     assert "INJECTED" not in printed.splitlines() and len(table_rows(printed)) == 1
+
+
+
+def test_a_name_that_is_not_utf8_is_exported_and_printed_not_a_crash_after_training(idx_folder, tmp_path):
+    """A name the file system holds but UTF-8 cannot (\\xff) reaches Python as a lone surrogate. Printed
+    where the output is strict UTF-8 (as under en_GB.UTF-8; PYTHONIOENCODING stands in for it), its bytes
+    come back as they are."""
+    data = tmp_path / os.fsdecode(b"data\xff")
+    data.mkdir()
+    for file in idx_folder.iterdir():
+        (data / file.name).symlink_to(file)
+    path = tmp_path / os.fsdecode(b"run\xff.py")
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR} | {"PYTHONPATH": str(REPO),
+                                                                    "PYTHONIOENCODING": "utf-8:strict"}
+    result = subprocess.run([sys.executable, "-m", "digitnet", "train", "--model", "linear", "--epochs", "1",
+                             "--seed", "1", "--data", data, "--export", path], env=env, capture_output=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    assert b"exported " + os.fsencode(path) + b"\n" in result.stdout
+    normal = exported_by_the_command_line(idx_folder, tmp_path / "run.py")
+    assert ast.dump(ast.parse(path.read_text())) == ast.dump(ast.parse(normal))
 
 
 def test_a_run_name_never_wraps_into_a_cell_marker():
