@@ -35,10 +35,27 @@ def outcome(call, *args, echoes=()):
         return exc
 
 
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
 def png_declaring(width: int, height: int) -> bytes:
     """A well-formed png that declares a size and holds no pixels: how a decompression bomb starts."""
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IEND", b"")
+
+
+def black_png(width: int, height: int) -> bytes:
+    """A whole png of 8-bit grey, every pixel black: a bomb once large, since zeros compress a thousandfold."""
+    packer, rows = zlib.compressobj(9), []
+    row = bytes(1 + width)  # each row: its filter type (none), then its pixels
+    for _ in range(height):
+        rows.append(packer.compress(row))
+    pixels = b"".join(rows) + packer.flush()
+    return png_declaring(width, height)[:-12] + png_chunk(b"IDAT", pixels) + png_chunk(b"IEND", b"")
+
+
+def icon_holding(png: bytes) -> bytes:
+    """An ICO of one image, a png: its directory says 256x256 (0 stands for 256), whatever the png holds."""
+    directory = struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", 0, 0, 0, 0, 1, 32, len(png), 6 + 16)
+    return directory + png
