@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from digitnet.cli import main
+from digitnet.files.modelfile import model_bytes, read_model_file
 
 MODEL = Path(__file__).resolve().parent.parent / "assets" / "models" / "default-linear-2v6.safetensors"
 USAGE_ERROR = re.compile(r"^python -m digitnet( \w+)?: error: \S", re.MULTILINE)
@@ -186,3 +187,14 @@ def test_predict_from_devices(model, images, says):
     check_ending(how, status, err)
     assert (how, status, out) == ("return", 2, "")
     assert says in err.splitlines()[-1]
+
+
+@pytest.mark.parametrize("lr", [10**400, -(10**400)], ids=["1e400", "-1e400"])
+def test_predict_with_a_model_file_whose_learning_rate_no_float_holds(files, tmp_path, lr):
+    saved = read_model_file(MODEL)
+    path = tmp_path / "huge-lr.safetensors"
+    path.write_bytes(model_bytes(saved.model, saved.settings.replace(lr=lr), saved.metrics))
+    how, status, out, err = cli(["predict", "--model", str(path), str(files / "stroke.png")])
+    check_ending(how, status, err)
+    assert (how, status, out) == ("return", 2, "")
+    assert err.startswith(f"digitnet: {path}: the model description in the file is damaged (learning rate must be")

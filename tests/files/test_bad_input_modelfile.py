@@ -191,6 +191,8 @@ odd_values = st.one_of(
 @example("digits", [math.inf, 6])
 @example("seed", math.inf)
 @example("lr", "\n")  # a text learning rate was quoted without repr: a message of two lines
+@example("lr", 10**400)  # past the largest float: math.isfinite raised OverflowError
+@example("lr", -(10**400))
 def test_settings_of_any_value(field, value):
     """Each setting in the file's description, given any value: a model that matches it, or a clear refusal."""
     result = check_load(with_description(lambda d: d["settings"].update({field: value})))
