@@ -36,11 +36,11 @@ def train(args) -> int:
     except DigitnetError as exc:
         args.command_parser.error(str(exc))
     if args.save:
-        check_destination(args.save)
+        check_destination(args.save, args.force)
     if args.export:
         from .export import writer
 
-        writer.check_destination(args.export)
+        writer.check_destination(args.export, args.force)
         writer.check_source(args.data_folder)
     data = load_dataset(settings.digits, args.data_folder)
     run = Run(settings, data, name="a run of `python -m digitnet train`")
@@ -81,9 +81,9 @@ def train(args) -> int:
     if error:
         summary["error"] = error
     elif args.save:
-        summary["saved"] = str(save_model(args.save, run.model, run.settings, metrics))
+        summary["saved"] = str(save_model(args.save, run.model, run.settings, metrics, args.force))
     if args.export:
-        summary["exported"] = export(run, args.export, args.data_folder)
+        summary["exported"] = export(run, args.export, args.data_folder, args.force)
     if args.json:
         print(json.dumps(summary), flush=True)
     elif error is None:
@@ -97,14 +97,14 @@ def train(args) -> int:
     return 1 if error or (args.export and not summary["exported"]) else 0
 
 
-def export(run, path: str, data_folder: str | None) -> str | None:
+def export(run, path: str, data_folder: str | None, replace: bool) -> str | None:
     """Write the run as code to `path`; the path, or None and why not on stderr (a run stopped before
     its first epoch ends has nothing to replay)."""
     from .export.writer import write
     from .files.mnist import open_source
 
     try:
-        return str(write(run, path, str(open_source(data_folder).folder.resolve())))
+        return str(write(run, path, str(open_source(data_folder).folder.resolve()), replace))
     except DigitnetError as exc:
         print(f"digitnet: {exc}", file=sys.stderr)
         return None

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import BmpImagePlugin, IcoImagePlugin, Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from ..errors import EmptyImage, ImageError
+from ..files.kinds import not_a_file
 
 SIZE, BOX = 28, 20
 WIDE = ("I",)  # PIL's 32-bit integers, which hold a 16-bit scan (floating-point "F" goes to "L" as before)
@@ -34,6 +35,8 @@ def open_image(source) -> Image.Image:
     """An image from a path or bytes, with a clear message for anything that is not one; its size
     is checked before any of its pixels is decoded."""
     try:
+        if not isinstance(source, bytes | bytearray) and (kind := not_a_file(source)):  # a pipe would wait for ever
+            raise ImageError(f"cannot open the file: it is {kind}, not an image file")
         with io.BytesIO(source) if isinstance(source, bytes | bytearray) else open(source, "rb") as stream:
             _check_icon(stream)
             image = Image.open(stream, formats=FORMATS)

@@ -22,7 +22,7 @@ from string import Template
 
 from ..arguments import train_command
 from ..errors import ExportError
-from ..files.destination import check_writable
+from ..files.destination import check_writable, write_file
 from ..files.mnist import IDX_PATTERN, IdxFiles, PngFolder, asset_name, open_source
 from ..lesson import augment, dataset, models
 from ..lesson import run as runs
@@ -66,9 +66,9 @@ def form_of(file_name: str) -> str:
     return FORMS[suffix]
 
 
-def check_destination(path) -> None:
+def check_destination(path, replace: bool = False) -> None:
     form_of(Path(path).name)
-    check_writable(path, ExportError, "the code")
+    check_writable(path, ExportError, "the code", replace)
 
 
 def check_source(folder: str | None) -> None:
@@ -103,15 +103,11 @@ def export(run, file_name: str, data_folder: str | None = None) -> str:
     return _script(cells) if form == "script" else _notebook(cells)
 
 
-def write(run, path, data_folder: str | None = None) -> Path:
-    """Write `run` as code to `path` (.py or .ipynb); ExportError when it cannot be written."""
+def write(run, path, data_folder: str | None = None, replace: bool = False) -> Path:
+    """Write `run` as code to `path` (.py or .ipynb), whole or not at all; ExportError when it cannot be
+    written, or a file is already there and not to be replaced."""
     path = Path(path)
-    text = export(run, path.name, data_folder)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot be written ({exc.strerror})") from None
-    return path
+    return write_file(path, export(run, path.name, data_folder).encode("utf-8"), ExportError, "the code", replace)
 
 
 def _templates(settings: Settings) -> list[str]:
