@@ -3,6 +3,7 @@ or export it), or classify images as the Draw page does. Their arguments: argume
 
 import io
 import json
+import os
 import sys
 import time
 
@@ -35,6 +36,8 @@ def train(args) -> int:
         settings = settings_from(args)
     except DigitnetError as exc:
         args.command_parser.error(str(exc))
+    if args.save and args.export and os.path.abspath(args.save) == os.path.abspath(args.export):
+        args.command_parser.error(f"--save and --export both name {args.save}; give each its own file")
     if args.save:
         check_destination(args.save, args.force)
     if args.export:

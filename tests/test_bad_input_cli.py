@@ -294,3 +294,13 @@ def test_predict_refuses_a_pipe_without_waiting_on_it(files, tmp_path, which):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == f"digitnet: {pipe}: {'cannot be read' if which == '--model' else 'cannot open the file'}" \
         f": it is a pipe, not {'a model' if which == '--model' else 'an image'} file\n"
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_save_and_export_to_the_same_file_is_refused_before_training(tmp_path, monkeypatch, force):
+    """One would overwrite the other once the run is trained: the model, or with --force the code, lost."""
+    monkeypatch.chdir(tmp_path)
+    how, status, out, err = cli([*TRAIN, "--save", "run.py", "--export", f"{tmp_path}/./run.py", *["--force"] * force])
+    check_ending(how, status, err)
+    assert how == "exit" and "epoch" not in out and "--save and --export both name run.py" in err
+    assert list(tmp_path.iterdir()) == []
