@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save", metavar="FILE", help="save the trained model (.safetensors)")
     train.add_argument("--export", metavar="FILE",
                        help="write the run as plain PyTorch that replays it: a script (.py) or a notebook (.ipynb)")
+    train.add_argument("--force", action="store_true", help="replace the files of --save and --export if they exist")
     train.add_argument("--json", action="store_true", help="one JSON object per line")
     train.set_defaults(command_parser=train)
 

@@ -1,7 +1,9 @@
 """What `python -m digitnet train` and `predict` do: train a run and print the lesson's table (and save
 or export it), or classify images as the Draw page does. Their arguments: arguments.py."""
 
+import io
 import json
+import os
 import sys
 import time
 
@@ -12,6 +14,10 @@ BAR_AFTER = 0.5  # seconds into an epoch before a progress bar is worth drawing
 
 
 def main(argv=None) -> int:
+    # A file name that is not UTF-8 reaches Python with stand-ins for its odd bytes: print those bytes
+    # back, as ls does, rather than fail on them after the training (stderr already escapes them).
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="surrogateescape")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -30,12 +36,14 @@ def train(args) -> int:
         settings = settings_from(args)
     except DigitnetError as exc:
         args.command_parser.error(str(exc))
+    if args.save and args.export and os.path.abspath(args.save) == os.path.abspath(args.export):
+        args.command_parser.error(f"--save and --export both name {args.save}; give each its own file")
     if args.save:
-        check_destination(args.save)
+        check_destination(args.save, args.force)
     if args.export:
         from .export import writer
 
-        writer.check_destination(args.export)
+        writer.check_destination(args.export, args.force)
         writer.check_source(args.data_folder)
     data = load_dataset(settings.digits, args.data_folder)
     run = Run(settings, data, name="a run of `python -m digitnet train`")
@@ -76,9 +84,9 @@ def train(args) -> int:
     if error:
         summary["error"] = error
     elif args.save:
-        summary["saved"] = str(save_model(args.save, run.model, run.settings, metrics))
+        summary["saved"] = str(save_model(args.save, run.model, run.settings, metrics, args.force))
     if args.export:
-        summary["exported"] = export(run, args.export, args.data_folder)
+        summary["exported"] = export(run, args.export, args.data_folder, args.force)
     if args.json:
         print(json.dumps(summary), flush=True)
     elif error is None:
@@ -92,14 +100,14 @@ def train(args) -> int:
     return 1 if error or (args.export and not summary["exported"]) else 0
 
 
-def export(run, path: str, data_folder: str | None) -> str | None:
+def export(run, path: str, data_folder: str | None, replace: bool) -> str | None:
     """Write the run as code to `path`; the path, or None and why not on stderr (a run stopped before
     its first epoch ends has nothing to replay)."""
     from .export.writer import write
     from .files.mnist import open_source
 
     try:
-        return str(write(run, path, str(open_source(data_folder).folder.resolve())))
+        return str(write(run, path, str(open_source(data_folder).folder.resolve()), replace))
     except DigitnetError as exc:
         print(f"digitnet: {exc}", file=sys.stderr)
         return None

@@ -1,5 +1,7 @@
 """Weights: what a trained model learned and how it got there, the gradients of one batch, and its mistakes."""
 
+import math
+
 import streamlit as st
 
 from digitnet.app_support.views.figures import confusion_map, pixel_grid
@@ -70,6 +72,13 @@ def gradients_section(run, position: int) -> None:
     )
     xb, yb = training_batch(run.data, size, number)
     loss, gradients = batch_gradients(run.model, run.loss_fn, xb, yb)
+    if not math.isfinite(loss):
+        text.warning(
+            f"The loss on this batch is {'NaN' if math.isnan(loss) else 'infinite'}: this model's weights are so "
+            "large that its sums overflow, past float32's largest number (about 3.4e38) to infinity, and infinity "
+            "minus infinity is not a number (NaN). Its gradients are not numbers either, so none are drawn."
+        )
+        return
     text.markdown(
         f"The model as it is now, on a batch of **{size:,}** training images: loss **{loss:.4f}**. "
         "Autograd works out the gradients; here nothing takes the step, so the model stays as it is."

@@ -34,7 +34,7 @@ def main() -> None:
             begun = time.perf_counter()
             saved = train_default(kind, digits, images=images, log=lambda text: print(text, flush=True))
             metrics = {**saved.metrics, "built_by": "scripts/build_default_models.py", "torch": torch.__version__}
-            path = save_model(shipped_path(kind, digits), saved.model, saved.settings, metrics)
+            path = save_model(shipped_path(kind, digits), saved.model, saved.settings, metrics, replace=True)
             print(
                 f"{path.name}: {saved.describe()}, {saved.settings.epochs} epochs, seed {saved.settings.seed}; "
                 f"{path.stat().st_size:,} bytes, {time.perf_counter() - begun:.1f} s",

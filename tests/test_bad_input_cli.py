@@ -7,7 +7,12 @@ Bad arguments end in argparse's usage message and exit status 2; a bad file ends
 import contextlib
 import io
 import json
+import os
 import re
+import resource
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +22,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from digitnet.cli import main
+from digitnet.files.modelfile import model_bytes, read_model_file
 
 MODEL = Path(__file__).resolve().parent.parent / "assets" / "models" / "default-linear-2v6.safetensors"
 USAGE_ERROR = re.compile(r"^python -m digitnet( \w+)?: error: \S", re.MULTILINE)
@@ -178,11 +184,123 @@ def test_any_words(files, command, words, data):
 
 @pytest.mark.parametrize(
     ("model", "images", "says"),
-    [("/dev/zero", ["x.png"], "too large"), (str(MODEL), ["/dev/zero", "/dev/null"], "not an image file")],
+    [("/dev/zero", ["x.png"], "it is a device, not a model file"),
+     (str(MODEL), ["/dev/zero", "/dev/null"], "it is a device, not an image file")],
 )
 def test_predict_from_devices(model, images, says):
-    """Files with no size and no end (or no content) are refused like any other bad file."""
+    """Files with no size and no end (or no content) are refused, without being read."""
     how, status, out, err = cli(["predict", "--model", model, *images])
     check_ending(how, status, err)
     assert (how, status, out) == ("return", 2, "")
     assert says in err.splitlines()[-1]
+
+
+@pytest.mark.parametrize("lr", [10**400, -(10**400)], ids=["1e400", "-1e400"])
+def test_predict_with_a_model_file_whose_learning_rate_no_float_holds(files, tmp_path, lr):
+    saved = read_model_file(MODEL)
+    path = tmp_path / "huge-lr.safetensors"
+    path.write_bytes(model_bytes(saved.model, saved.settings.replace(lr=lr), saved.metrics))
+    how, status, out, err = cli(["predict", "--model", str(path), str(files / "stroke.png")])
+    check_ending(how, status, err)
+    assert (how, status, out) == ("return", 2, "")
+    assert err.startswith(f"digitnet: {path}: the model description in the file is damaged (learning rate must be")
+
+
+REPO = Path(__file__).resolve().parent.parent
+SAVE_OR_EXPORT = [("--save", "model.safetensors"), ("--export", "run.py")]
+TRAIN = ["train", "--model", "linear", "--epochs", "1", "--seed", "0"]
+
+
+def check_refused_before_training(how, status, out, err, says: str) -> None:
+    check_ending(how, status, err)
+    assert (how, status) == ("return", 2) and "epoch" not in out
+    assert len(err.splitlines()) == 1 and says in err, err
+
+
+def check_written(flag: str, path: Path) -> None:
+    if flag == "--save":
+        assert read_model_file(path).settings.model == "linear"
+    else:
+        compile(path.read_text(), str(path), "exec")
+
+
+@pytest.mark.parametrize(("flag", "name"), SAVE_OR_EXPORT)
+def test_an_existing_file_is_kept_unless_force_replaces_it(tmp_path, flag, name):
+    path = tmp_path / name
+    path.write_text("a learner's own work")
+    check_refused_before_training(*cli([*TRAIN, flag, str(path)]), says="already exists")
+    assert path.read_text() == "a learner's own work"
+    how, status, out, err = cli([*TRAIN, flag, str(path), "--force"])
+    assert (how, status) == ("return", 0), err
+    check_written(flag, path)
+    assert sorted(tmp_path.iterdir()) == [path]  # nothing left beside it
+
+
+@pytest.mark.parametrize(("flag", "name"), SAVE_OR_EXPORT)
+@pytest.mark.parametrize("target", ["a file", "nothing"])
+@pytest.mark.parametrize("force", [False, True])
+def test_a_link_is_never_written_through(tmp_path, flag, name, target, force):
+    elsewhere = tmp_path / "elsewhere"
+    if target == "a file":
+        elsewhere.write_text("someone else's file")
+    (tmp_path / name).symlink_to(elsewhere)
+    check_refused_before_training(*cli([*TRAIN, flag, str(tmp_path / name), *["--force"] * force]), says="is a link")
+    assert (elsewhere.read_text() == "someone else's file") if target == "a file" else not elsewhere.exists()
+
+
+def fifo(folder: Path, name: str) -> Path:
+    os.mkfifo(folder / name)
+    return folder / name
+
+
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize(("flag", "where", "says"), [
+    ("--save", lambda tmp: Path("/dev/full"), "is a device"),  # every write to it fails: the disk is full
+    ("--save", lambda tmp: fifo(tmp, "model.safetensors"), "is a pipe"),
+    ("--export", lambda tmp: fifo(tmp, "run.py"), "is a pipe"),
+    ("--save", lambda tmp: Path("/sys/model.safetensors"), "cannot be written here"),  # no one creates files in /sys
+    ("--export", lambda tmp: Path("/sys/run.py"), "cannot be written here"),
+], ids=["full", "pipe-save", "pipe-export", "sys-save", "sys-export"])
+def test_a_destination_that_cannot_take_the_file_is_refused_before_training(tmp_path, flag, where, says, force):
+    path = where(tmp_path)
+    check_refused_before_training(*cli([*TRAIN, flag, str(path), *["--force"] * force]), says=says)
+
+
+def test_a_save_that_fails_half_way_leaves_no_half_file(tmp_path):
+    """Files of at most 1,000 bytes (RLIMIT_FSIZE), as a disk fills up: the model's 3 KB fail part way."""
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write then fails with "File too large"
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+
+    path = tmp_path / "model.safetensors"
+    result = subprocess.run([sys.executable, "-m", "digitnet", *TRAIN, "--save", str(path)], cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=small_files,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == f"digitnet: {path}: cannot be written (File too large)\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("which", ["--model", "IMAGE"])
+def test_predict_refuses_a_pipe_without_waiting_on_it(files, tmp_path, which):
+    pipe = fifo(tmp_path, "pipe")
+    model, image = (pipe, files / "stroke.png") if which == "--model" else (MODEL, pipe)
+    try:
+        result = subprocess.run([sys.executable, "-m", "digitnet", "predict", "--model", str(model), str(image)],
+                                cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,
+                                timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"predict waited on the pipe given as {which}")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"digitnet: {pipe}: {'cannot be read' if which == '--model' else 'cannot open the file'}" \
+        f": it is a pipe, not {'a model' if which == '--model' else 'an image'} file\n"
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_save_and_export_to_the_same_file_is_refused_before_training(tmp_path, monkeypatch, force):
+    """One would overwrite the other once the run is trained: the model, or with --force the code, lost."""
+    monkeypatch.chdir(tmp_path)
+    how, status, out, err = cli([*TRAIN, "--save", "run.py", "--export", f"{tmp_path}/./run.py", *["--force"] * force])
+    check_ending(how, status, err)
+    assert how == "exit" and "epoch" not in out and "--save and --export both name run.py" in err
+    assert list(tmp_path.iterdir()) == []

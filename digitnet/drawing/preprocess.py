@@ -7,15 +7,22 @@ find the ink, crop to it, scale it to 20 pixels with smooth grey edges, centre i
 """
 
 import io
+import struct
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import BmpImagePlugin, IcoImagePlugin, Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from ..errors import EmptyImage, ImageError
+from ..files.kinds import not_a_file
 
 SIZE, BOX = 28, 20
 WIDE = ("I",)  # PIL's 32-bit integers, which hold a 16-bit scan (floating-point "F" goes to "L" as before)
 MAX_PIXELS = 40_000_000  # an upload larger than this is refused before it is decoded
+# The formats read, each of which gives its size before any pixel is decoded (an icon once its images'
+# own headers are read: _check_icon). Others are refused: Pillow decodes an icns's images at sizes it
+# never checks, and opens EPS with Ghostscript. ICO before TGA, whose signature is loose enough to take one.
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM", "ICO", "TGA")
+ICON, PNG = b"\0\0\1\0", b"\x89PNG\r\n\x1a\n"  # how an ICO file and a png start
 WORK_SIDE = 1024  # photos are shrunk to this first: 20 pixels of ink need no more
 MIN_CONTRAST = 0.1  # ink must stand this far above the background (on a 0-1 scale)
 NOISE = 0.25  # the faintest quarter between background and ink counts as background
@@ -25,18 +32,19 @@ CORE = (0.5 - NOISE) / (1 - NOISE)
 
 
 def open_image(source) -> Image.Image:
-    """An image from a path or bytes, with a clear message for anything that is not one."""
-    if isinstance(source, bytes | bytearray):
-        source = io.BytesIO(source)
+    """An image from a path or bytes, with a clear message for anything that is not one; its size
+    is checked before any of its pixels is decoded."""
     try:
-        image = Image.open(source)
-        width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise ImageError(f"the image is {width}x{height} pixels; at most {MAX_PIXELS:,} pixels, please")
-        image.load()
-        ImageOps.exif_transpose(image, in_place=True)  # a phone photo is stored sideways, with a note to turn it
+        if not isinstance(source, bytes | bytearray) and (kind := not_a_file(source)):  # a pipe would wait for ever
+            raise ImageError(f"cannot open the file: it is {kind}, not an image file")
+        with io.BytesIO(source) if isinstance(source, bytes | bytearray) else open(source, "rb") as stream:
+            _check_icon(stream)
+            image = Image.open(stream, formats=FORMATS)
+            _check_size(*image.size)
+            image.load()
+            ImageOps.exif_transpose(image, in_place=True)  # a phone photo is stored sideways, with a note to turn it
     except Image.DecompressionBombError:
-        raise ImageError(f"the image is too large; at most {MAX_PIXELS:,} pixels, please") from None
+        raise ImageError(f"the image is too large: at most {MAX_PIXELS:,} pixels, please") from None
     except UnidentifiedImageError:
         raise ImageError("this is not an image file that can be read (try a png or jpg)") from None
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
@@ -44,6 +52,36 @@ def open_image(source) -> Image.Image:
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"the image file is damaged or truncated ({exc})") from None
     return image
+
+
+def _check_size(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"the image is {width}x{height} pixels, too large: at most {MAX_PIXELS:,} pixels, please")
+
+
+def _check_icon(stream) -> None:
+    """ImageError when the stream is an icon holding an image too large. Pillow decodes an icon's
+    largest image as it opens it, and an icon's list of its images says at most 256x256 whatever
+    they hold: each image's own header (a png's or a bitmap's) is read here first, as Pillow reads it.
+    A header that cannot be read is left alone: Pillow fails on it in the same way, before decoding."""
+    if stream.read(4) != ICON:
+        stream.seek(0)
+        return
+    stream.seek(0)
+    try:
+        entries = IcoImagePlugin.IcoFile(stream).entry
+    except (SyntaxError, IndexError, TypeError, struct.error):  # what Image.open takes for "not an ICO"
+        entries = []
+    for entry in entries:
+        stream.seek(entry.offset)
+        kind = PngImagePlugin.PngImageFile if stream.read(8) == PNG else BmpImagePlugin.DibImageFile
+        stream.seek(entry.offset)
+        try:
+            size = kind(stream).size
+        except (OSError, SyntaxError, ValueError, IndexError, TypeError, struct.error):
+            continue
+        _check_size(*size)
+    stream.seek(0)
 
 
 def preprocess(image) -> np.ndarray:
@@ -75,8 +113,7 @@ def _to_grey(image) -> np.ndarray:
         raise ImageError(f"expected an image of shape (H, W), (H, W, 3) or (H, W, 4); got {array.shape}")
     if array.size == 0:
         raise EmptyImage("the image has no pixels")
-    if array.shape[0] * array.shape[1] > MAX_PIXELS:
-        raise ImageError(f"the image is {array.shape[1]}x{array.shape[0]} pixels; too large")
+    _check_size(array.shape[1], array.shape[0])
     values = _unit_range(array)
     colour, alpha = (values[:, :, :3], values[:, :, 3]) if channels == 4 else (values, None)
     grey = colour.mean(axis=2) if colour.shape[2] == 3 else colour[:, :, 0]

@@ -3,7 +3,9 @@ that replays it: the same data, initial weights, mini-batches in the same order,
 
 The code is put together from the templates in templates/, cells in the "percent" format (`# %%`
 starts a code cell, `# %% [markdown]` a text cell; `script` or `notebook` after it keeps the cell
-to that form), filled in from the run's settings. The engine's functions that stand on their own
+to that form), filled in from the run's settings. A name or path from outside (the run's, the file's,
+the data folder's) goes into code only as a string literal and into text only on one line, so no
+name can add code or cells. The engine's functions that stand on their own
 (init_params, the loss, augment, the batch order, the divergence message) are copied from its
 source, so they cannot drift from it; the rest is written as the lesson writes it, and
 tests/export/ check that the code ends exactly where the engine's run does.
@@ -12,6 +14,7 @@ tests/export/ check that the code ends exactly where the engine's run does.
 import inspect
 import json
 import re
+import shlex
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +22,7 @@ from string import Template
 
 from ..arguments import train_command
 from ..errors import ExportError
-from ..files.destination import check_writable
+from ..files.destination import check_writable, write_file
 from ..files.mnist import IDX_PATTERN, IdxFiles, PngFolder, asset_name, open_source
 from ..lesson import augment, dataset, models
 from ..lesson import run as runs
@@ -35,6 +38,8 @@ DEFAULT_DATA = "assets/mnist"
 MARKER = re.compile(r"^# %%( \[markdown\])?(?: (script|notebook))?$", re.MULTILINE)
 COMMAND_WIDTH = 100  # characters per line of the command in the header, each continued with a backslash
 COMMENT_WIDTH = 110  # characters per line of the script's comments, which hold the notebook's text
+# Stands for a space the comments are not broken at: no text in them holds it (outside text goes through _text).
+NO_BREAK = "\0"
 LOSS_TEXTS = {  # by the name of the loss function
     "mnist_loss": "The loss is the lesson's `mnist_loss`.",
     "bce_loss": "The loss is binary cross-entropy, on the outputs before the sigmoid.",
@@ -61,9 +66,9 @@ def form_of(file_name: str) -> str:
     return FORMS[suffix]
 
 
-def check_destination(path) -> None:
+def check_destination(path, replace: bool = False) -> None:
     form_of(Path(path).name)
-    check_writable(path, ExportError, "the code")
+    check_writable(path, ExportError, "the code", replace)
 
 
 def check_source(folder: str | None) -> None:
@@ -98,15 +103,11 @@ def export(run, file_name: str, data_folder: str | None = None) -> str:
     return _script(cells) if form == "script" else _notebook(cells)
 
 
-def write(run, path, data_folder: str | None = None) -> Path:
-    """Write `run` as code to `path` (.py or .ipynb); ExportError when it cannot be written."""
+def write(run, path, data_folder: str | None = None, replace: bool = False) -> Path:
+    """Write `run` as code to `path` (.py or .ipynb), whole or not at all; ExportError when it cannot be
+    written, or a file is already there and not to be replaced."""
     path = Path(path)
-    text = export(run, path.name, data_folder)
-    try:
-        path.write_text(text)
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot be written ({exc.strerror})") from None
-    return path
+    return write_file(path, export(run, path.name, data_folder).encode("utf-8"), ExportError, "the code", replace)
 
 
 def _templates(settings: Settings) -> list[str]:
@@ -146,7 +147,9 @@ def _comments(markdown: str) -> str:
             paragraphs.append(paragraph)
         else:
             text = re.sub(r"^#+ ", "", " ".join(paragraph.split("\n")))
-            paragraphs.append(textwrap.fill(text, COMMENT_WIDTH, break_long_words=False, break_on_hyphens=False))
+            text = text.replace(" %", NO_BREAK + "%")  # a line starting "%%" would read "# %%", a cell marker
+            text = textwrap.fill(text, COMMENT_WIDTH, break_long_words=False, break_on_hyphens=False)
+            paragraphs.append(text.replace(NO_BREAK, " "))
     return "\n".join("# " + line if line else "#" for line in "\n\n".join(paragraphs).splitlines())
 
 
@@ -165,6 +168,26 @@ def _notebook(cells: list[Cell]) -> str:
                      "language_info": {"name": "python"}},
     }
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def _text(value) -> str:
+    """Outside text (a name, a path) for a comment or a text cell: as it is when every character of it
+    prints, else quoted with Python's escapes. A newline would end the comment, and what follows it
+    would be code or a cell marker."""
+    value = str(value)
+    return value if value.isprintable() else repr(value)
+
+
+def _literal(text: str) -> str:
+    """Any text as a Python string literal: in double quotes as the code is written, with repr's escapes
+    when a character does not print (a newline; a lone surrogate, from a name that is not UTF-8)."""
+    return json.dumps(text, ensure_ascii=False) if text.isprintable() else repr(text)
+
+
+def _shell_word(value: str, placeholder: str) -> str:
+    """`value` as one word of a shell command, quoted as the shell needs; `placeholder` for one that
+    cannot be typed on a line."""
+    return shlex.quote(value) if value.isprintable() else placeholder
 
 
 def _source(function) -> str:
@@ -214,7 +237,6 @@ def _imports(settings: Settings, form: str) -> str:
 def _values(run, settings: Settings, form: str, file_name: str, data_folder: str | None) -> dict[str, str]:
     """What fills the templates' $names."""
     s, pair = settings, settings.pair
-    name = " ".join(str(run.name).split())  # one line, whatever the name
     title = "A digitnet run as plain PyTorch: the lesson's six steps, written out"
     loss_fn = loss_function(s.loss, pair)
     scaled = s.init == "scaled"
@@ -225,11 +247,12 @@ def _values(run, settings: Settings, form: str, file_name: str, data_folder: str
     sources = [runs.epoch_order, runs.batch_at, runs.batch_indices] + [augment.augment] * s.augment
     return {
         # the header
-        "TITLE": title, "TITLE_LITERAL": json.dumps(title), "RUN_NAME": name, "DESCRIPTION": s.describe(),
+        "TITLE": title, "TITLE_LITERAL": _literal(title), "RUN_NAME": _text(run.name), "DESCRIPTION": s.describe(),
         "EPOCHS_TEXT": _epochs(s.epochs), "SEED": str(s.seed), "INIT": s.init, "OUTCOME": _outcome(run, s),
-        "COMMAND": _command(s), "FILE_NAME": file_name, "DATA_EXAMPLE": data_folder or "DIR",
+        "COMMAND": _command(s), "FILE_NAME": _shell_word(file_name, "SCRIPT.py"),
+        "DATA_EXAMPLE": _shell_word(data_folder, "DIR") if data_folder else "DIR",
         # the settings and the data
-        "IMPORTS": _imports(s, form), "DATA_LITERAL": json.dumps(data_folder or DEFAULT_DATA),
+        "IMPORTS": _imports(s, form), "DATA_LITERAL": _literal(data_folder or DEFAULT_DATA),
         "DRAWS": ", ".join(draws),
         "DIGITS": repr(s.digits), "LR": repr(s.lr), "BS": str(s.bs), "EPOCHS": str(s.epochs),
         "SHUFFLE": repr(s.shuffle),
@@ -247,7 +270,7 @@ def _values(run, settings: Settings, form: str, file_name: str, data_folder: str
                       "The init is the lesson's plain randn, spread 1: with 784 inputs the first outputs can be far "
                       "from 0."),
         "OUTPUTS_TEXT": "One weight per pixel and a bias" if pair else "Ten weights per pixel, ten biases",
-        "N_OUTPUTS": str(sizes[-1]), "INIT_PARAMS": _source(models.init_params), "INIT_LITERAL": json.dumps(s.init),
+        "N_OUTPUTS": str(sizes[-1]), "INIT_PARAMS": _source(models.init_params), "INIT_LITERAL": _literal(s.init),
         "INIT_STD": "\n\n\n".join(_source(f) for f in (models.init_std, models.bias_std)),
         "BIAS_COMMENT": "  # drawn, then made 0: the draws keep the generator in step" if scaled else "",
         "NET_TEXT": f"A net of {len(sizes) - 1} layers, {'-'.join(map(str, sizes))}, a ReLU after each but the last",

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from .kinds import not_a_file
 
 UBYTE = 0x08
 GZIP_MAGIC = b"\x1f\x8b"
@@ -41,8 +42,13 @@ def format_idx(array: np.ndarray) -> bytes:
 
 
 def read_bytes(path: Path) -> bytes:
-    """A file's bytes, gunzipped when it is gzip (by content, not by name)."""
+    """A file's bytes, gunzipped when it is gzip (by content, not by name); a pipe, a device or a file
+    larger than any MNIST is refused before it is read."""
     try:
+        if kind := not_a_file(path):
+            raise DataError(f"{path}: is {kind}, not a file of MNIST")
+        if (size := path.stat().st_size) > MAX_BYTES:
+            raise DataError(f"{path}: {size:,} bytes is more than any MNIST file")
         data = path.read_bytes()
     except FileNotFoundError:
         raise DataError(f"{path}: file is missing") from None

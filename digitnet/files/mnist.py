@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import DataError
 from .idx import parse_idx, read_bytes, unpack
+from .kinds import not_a_file
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "mnist"
 CHECKSUMS = "SHA256SUMS"
@@ -128,7 +129,10 @@ class PngFolder:
 
 def _read_png(path: Path) -> np.ndarray:
     try:
-        with Image.open(path) as image:
+        if kind := not_a_file(path):
+            raise DataError(f"{path}: is {kind}, not a png image")
+        # pngs, or a jpeg misnamed: not an icon, whose image Pillow decodes while opening it, unchecked
+        with Image.open(path, formats=["PNG", "JPEG"]) as image:
             if image.size != (28, 28):
                 raise DataError(f"{path}: is {image.size[0]}x{image.size[1]}, MNIST images are 28x28")
             return np.asarray(image.convert("L"))

@@ -18,7 +18,8 @@ from safetensors.torch import save as save_tensors
 from ..errors import DigitnetError, ModelFileError
 from ..lesson.models import build_model
 from ..lesson.settings import MAX_PARAMETERS, Settings
-from .destination import check_writable
+from .destination import check_writable, write_file
+from .kinds import not_a_file
 
 FORMAT = "digitnet-model"
 VERSION = "1"
@@ -46,22 +47,20 @@ def model_bytes(model, settings: Settings, metrics: dict) -> bytes:
     return save_tensors(tensors, metadata={"format": FORMAT, "version": VERSION, "digitnet": description})
 
 
-def check_destination(path) -> None:
-    check_writable(path, ModelFileError, "the model")
+def check_destination(path, replace: bool = False) -> None:
+    check_writable(path, ModelFileError, "the model", replace)
 
 
-def save_model(path, model, settings: Settings, metrics: dict) -> Path:
-    path = Path(path)
-    try:
-        path.write_bytes(model_bytes(model, settings, metrics))
-    except OSError as exc:  # no permission, disk full
-        raise ModelFileError(f"{path}: cannot be written ({exc.strerror})") from None
-    return path
+def save_model(path, model, settings: Settings, metrics: dict, replace: bool = False) -> Path:
+    """The model written to `path`, whole or not at all; a file already there is kept unless `replace`."""
+    return write_file(path, model_bytes(model, settings, metrics), ModelFileError, "the model", replace)
 
 
 def read_model_file(path) -> SavedModel:
     path = Path(path)
     try:
+        if kind := not_a_file(path):
+            raise ModelFileError(f"{path}: cannot be read: it is {kind}, not a model file")
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise ModelFileError(f"{path}: {size:,} bytes is too large for a digitnet model file")

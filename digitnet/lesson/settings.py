@@ -3,7 +3,6 @@
 The same Settings come from the command line, the app's widgets and a shared URL.
 """
 
-import math
 from dataclasses import asdict, dataclass, fields, replace
 
 from ..errors import DigitnetError, SettingsError
@@ -30,7 +29,7 @@ BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)  # offer
 MAX_BS = 60_000  # the largest training set: all ten digits
 MAX_EPOCHS = 1000
 MAX_SEED = 2**32 - 1
-ECHOED = 40  # characters of a bad value from a link quoted back: a link can carry 100 KB
+ECHOED = 40  # characters of a bad value quoted back: a link can carry 100 KB, a model file a number of 400 digits
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,10 @@ class Settings:
             if not isinstance(getattr(self, name), bool):
                 raise SettingsError(f"{name} must be true or false; got {getattr(self, name)!r}")
         lr_is_number = isinstance(self.lr, int | float) and not isinstance(self.lr, bool)
-        if not (lr_is_number and math.isfinite(self.lr) and 0 < self.lr <= MAX_LR):
-            raise SettingsError(f"learning rate must be above 0 and at most {MAX_LR:g}; got {self.lr!r}")
+        # Compared, never converted: NaN fails the comparison, and a whole number past the largest float
+        # (a model file's JSON can hold 10**400) compares exactly where math.isfinite would overflow.
+        if not (lr_is_number and 0 < self.lr <= MAX_LR):
+            raise SettingsError(f"learning rate must be above 0 and at most {MAX_LR:g}; got {_shown(self.lr)}")
         _whole("batch size", self.bs, 1, MAX_BS)
         _whole("epochs", self.epochs, 1, MAX_EPOCHS)
         if self.seed is not None:
@@ -133,8 +134,7 @@ class Settings:
                 candidate = settings.replace(**{name: _from_text(name, text, types[name])})
                 settings = candidate.checked()
             except (SettingsError, ValueError):
-                shown = text if len(text) <= ECHOED else text[:ECHOED] + "..."
-                problems.append(f"ignored {name}={shown!r} from the link")
+                problems.append(f"ignored {name}={_shown(text)} from the link")
         return settings, problems
 
 
@@ -166,20 +166,27 @@ def check_hidden(hidden) -> tuple[int, ...]:
     try:
         hidden = tuple(int(h) for h in hidden)
     except (TypeError, ValueError, OverflowError):  # int(inf) overflows
-        raise SettingsError(f"hidden sizes must be whole numbers; got {hidden!r}") from None
+        raise SettingsError(f"hidden sizes must be whole numbers; got {_shown(hidden)}") from None
     if not 1 <= len(hidden) <= MAX_HIDDEN_LAYERS or not all(1 <= h <= MAX_UNITS for h in hidden):
-        raise SettingsError(f"hidden sizes: 1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_UNITS} units; got {hidden}")
+        raise SettingsError(f"hidden sizes: 1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_UNITS} units; "
+                            f"got {_shown(hidden)}")
     return hidden
 
 
 def _choice(name: str, value, choices) -> None:
     if value not in choices:
-        raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}; got {_shown(value)}")
 
 
 def _whole(name: str, value, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise SettingsError(f"{name} must be a whole number from {low} to {high}; got {value!r}")
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}; got {_shown(value)}")
+
+
+def _shown(value) -> str:
+    """A bad value quoted back as Python writes it, at most its first ECHOED characters."""
+    text = repr(value)
+    return text if len(text) <= ECHOED else text[:ECHOED] + "..."
 
 
 def _to_text(value) -> str:

@@ -1,6 +1,12 @@
 """Property tests: preprocess and open_image on any array, any PIL image and any bytes."""
 
 import io
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +17,9 @@ from PIL import Image
 
 from digitnet.drawing.preprocess import MAX_PIXELS, open_image, preprocess
 from digitnet.errors import EmptyImage, ImageError
-from tests.bad_input import outcome, png_declaring
+from tests.bad_input import black_png, check_message, icon_holding, outcome, png_declaring
 
+REPO = Path(__file__).resolve().parents[2]
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NUMERIC = [np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.uint16, np.uint64,
            np.float16, np.float32, np.float64]
@@ -185,3 +192,50 @@ def test_huge_declared_dimensions_are_refused(width, height):
     assert isinstance(error, ImageError)
     if width * height > MAX_PIXELS:
         assert "pixels" in str(error)
+
+
+# Opens a file the way the Draw page (bytes) or `predict` (a path) does, in a process of its own, and prints
+# what it said, the seconds it took and how far the process's peak memory rose: VmHWM, the peak of this program
+# alone (getrusage's ru_maxrss would count the peak of the test process it was forked from).
+MEASURE = """
+import json, re, sys, time
+from pathlib import Path
+from digitnet.drawing.preprocess import open_image
+from digitnet.errors import ImageError
+
+def peak():
+    return int(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text())[1]) * 1024
+
+path = Path(sys.argv[1])
+source = path.read_bytes() if sys.argv[2] == "bytes" else path
+before, started = peak(), time.perf_counter()
+try:
+    said = f"opened at {open_image(source).size}"
+except ImageError as exc:
+    said = str(exc)
+print(json.dumps({"said": said, "seconds": time.perf_counter() - started, "bytes": peak() - before}))
+"""
+
+
+@pytest.fixture(scope="module")
+def bombs(tmp_path_factory):
+    """A 13000x13000 png (169 million pixels in 160 KB) inside an ICO whose list of images says 256x256,
+    and inside an icns whose says 512x512 (its type, ic09)."""
+    folder, png = tmp_path_factory.mktemp("bomb"), black_png(13000, 13000)
+    (folder / "digit.ico").write_bytes(icon_holding(png))
+    entry = b"ic09" + struct.pack(">I", 8 + len(png)) + png
+    (folder / "digit.icns").write_bytes(b"icns" + struct.pack(">I", 8 + len(entry)) + entry)
+    return folder
+
+
+@pytest.mark.parametrize("given", ["bytes", "path"])
+@pytest.mark.parametrize(("name", "says"), [("digit.ico", "13000x13000 pixels, too large"),
+                                            ("digit.icns", "not an image file that can be read")])
+def test_an_icon_hiding_a_huge_png_is_refused_before_it_is_decoded(bombs, name, says, given):
+    result = subprocess.run([sys.executable, "-c", MEASURE, str(bombs / name), given], cwd=REPO, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["bytes"] < 100_000_000 and found["seconds"] < 1.0  # decoded, it took 170 MB and a second or more
+    check_message(found["said"])
+    assert says in found["said"]

@@ -4,6 +4,7 @@ outside the repository with nothing of digitnet importable, ends exactly where t
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from digitnet.lesson.run import EpochResult, Run
 from digitnet.lesson.settings import Settings
 from digitnet.lesson.stepper import Stepper
 
+REPO = Path(__file__).resolve().parents[2]
 ALLOWED_IMPORTS = {"argparse", "gzip", "json", "math", "struct", "time", "functools", "pathlib", "torch",
                    "torch.nn", "torch.nn.functional"}
 # Short runs that together cover both models, the three optimisers, shuffled and not, both losses and
@@ -257,3 +259,80 @@ def test_the_command_line_refuses_a_bad_export_name_before_training(capsys):
     assert "run.txt: the exported code is a script (.py) or a notebook (.ipynb)" in captured.err
     assert "epoch" not in captured.out
 
+
+
+# A name that closes its line, opens a code cell that prints, then a text cell: the shape of an injection.
+HOSTILE = '\n# %%\nprint("INJECTED")\n# %% [markdown]\nx'
+ANY_MARKER = re.compile(r"^\s*#\s*%%", re.MULTILINE)  # what Jupyter, jupytext and editors read as a cell marker
+
+
+def exported_by_the_command_line(folder: Path, path: Path) -> str:
+    args = ["train", "--model", "linear", "--epochs", "1", "--seed", "1", "--data", str(folder), "--export", str(path)]
+    assert main(args) == 0
+    return path.read_text()
+
+
+def test_a_hostile_data_folder_and_file_name_stay_text_in_the_script(idx_folder, tmp_path, capsys):
+    data = tmp_path / f"data{HOSTILE}"
+    data.mkdir()
+    for file in idx_folder.iterdir():
+        (data / file.name).symlink_to(file)
+    normal = exported_by_the_command_line(idx_folder, tmp_path / "run.py")
+    hostile = exported_by_the_command_line(data, tmp_path / f"run{HOSTILE}.py")
+    assert ast.dump(ast.parse(hostile)) == ast.dump(ast.parse(normal))  # the same code, statement for statement
+    assert ANY_MARKER.findall(hostile) == ANY_MARKER.findall(normal) == []
+    result = subprocess.run([sys.executable, f"run{HOSTILE}.py", "--data", str(data)], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "INJECTED" not in result.stdout.splitlines() and len(table_rows(result.stdout)) == 1  # the folder's name
+    # is printed, print("INJECTED") and all, but never run
+
+
+def test_a_hostile_data_folder_and_file_name_stay_text_in_the_notebook(idx_folder, tmp_path, capsys):
+    data = tmp_path / f"data{HOSTILE}"
+    data.mkdir()
+    for file in idx_folder.iterdir():
+        (data / file.name).symlink_to(file)
+    normal = nbformat.reads(exported_by_the_command_line(idx_folder, tmp_path / "run.ipynb"), as_version=4)
+    hostile = nbformat.reads(exported_by_the_command_line(data, tmp_path / f"run{HOSTILE}.ipynb"), as_version=4)
+    nbformat.validate(hostile)
+    assert [cell.cell_type for cell in hostile.cells] == [cell.cell_type for cell in normal.cells]
+    data_line = re.compile(r"^DATA = Path\((.*)\)", re.MULTILINE)
+    code = [[data_line.sub("", cell.source) for cell in notebook.cells if cell.cell_type == "code"]
+            for notebook in (hostile, normal)]
+    assert code[0] == code[1]  # every code cell the same but for the folder's literal, which names the folder
+    [literal] = [m[1] for cell in hostile.cells for m in data_line.finditer(cell.source)]
+    assert ast.literal_eval(literal) == str(data)
+    NotebookClient(hostile, timeout=300, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = "".join(output.get("text", "") for cell in hostile.cells if cell.cell_type == "code"
+                      for output in cell.outputs)
+    assert "INJECTED" not in printed.splitlines() and len(table_rows(printed)) == 1
+
+
+
+def test_a_name_that_is_not_utf8_is_exported_and_printed_not_a_crash_after_training(idx_folder, tmp_path):
+    """A name the file system holds but UTF-8 cannot (\\xff) reaches Python as a lone surrogate. Printed
+    where the output is strict UTF-8 (as under en_GB.UTF-8; PYTHONIOENCODING stands in for it), its bytes
+    come back as they are."""
+    data = tmp_path / os.fsdecode(b"data\xff")
+    data.mkdir()
+    for file in idx_folder.iterdir():
+        (data / file.name).symlink_to(file)
+    path = tmp_path / os.fsdecode(b"run\xff.py")
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR} | {"PYTHONPATH": str(REPO),
+                                                                    "PYTHONIOENCODING": "utf-8:strict"}
+    result = subprocess.run([sys.executable, "-m", "digitnet", "train", "--model", "linear", "--epochs", "1",
+                             "--seed", "1", "--data", data, "--export", path], env=env, capture_output=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    assert b"exported " + os.fsencode(path) + b"\n" in result.stdout
+    normal = exported_by_the_command_line(idx_folder, tmp_path / "run.py")
+    assert ast.dump(ast.parse(path.read_text())) == ast.dump(ast.parse(normal))
+
+
+def test_a_run_name_never_wraps_into_a_cell_marker():
+    run = trained(model="linear", epochs=1)
+    run.name = " ".join(["word"] * 40 + ["%% [markdown]", "\x1b[31m"] + ["%%"] * 40)
+    script = export(run, "run.py")
+    assert ANY_MARKER.findall(script) == [] and "\x1b" not in script
+    assert "\\x1b[31m" in " ".join(line.removeprefix("# ") for line in script.splitlines())

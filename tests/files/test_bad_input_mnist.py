@@ -15,11 +15,11 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from digitnet.errors import DataError
-from digitnet.files.idx import format_idx, parse_idx, read_bytes
+from digitnet.files.idx import MAX_BYTES, format_idx, parse_idx, read_bytes
 from digitnet.files.mnist import ASSETS, CHECKSUMS, Assets, IdxFiles, PngFolder, asset_name, open_source
 from digitnet.lesson import dataset as data
 from digitnet.lesson.dataset import Dataset, load_dataset
-from tests.bad_input import outcome, png_declaring
+from tests.bad_input import black_png, icon_holding, outcome, pipe_with_an_end, png_declaring
 
 
 def check_idx(result, data: bytes):
@@ -293,3 +293,53 @@ def test_load_dataset_from_any_path(folder, name):
         open_source.cache_clear()
         data._load.cache_clear()
     assert isinstance(result, DataError)
+
+
+def idx_folder_with(folder: Path, images: Path) -> Path:
+    """A folder of MNIST's four IDX files, the training images' replaced by `images` (a link to it)."""
+    write_idx_files(folder, 10, 10, (28, 28), False)
+    (folder / "train-images-idx3-ubyte").unlink()
+    (folder / "train-images-idx3-ubyte").symlink_to(images)
+    return folder
+
+
+def test_a_pipe_among_the_idx_files_is_refused_unread(tmp_path):
+    with pipe_with_an_end(tmp_path / "pipe", 4 * MAX_BYTES):
+        error = outcome(IdxFiles(idx_folder_with(tmp_path / "idx", tmp_path / "pipe")).images, "train", 1)
+    assert isinstance(error, DataError) and "train-images-idx3-ubyte: is a pipe, not a file of MNIST" in str(error)
+
+
+def test_a_device_among_the_idx_files_is_refused_unread(tmp_path):
+    """/dev/zero never ends: read, it would take all the memory there is."""
+    error = outcome(IdxFiles(idx_folder_with(tmp_path / "idx", Path("/dev/zero"))).images, "train", 1)
+    assert isinstance(error, DataError) and "train-images-idx3-ubyte: is a device, not a file of MNIST" in str(error)
+
+
+def test_an_idx_file_larger_than_any_mnist_is_refused_unread(tmp_path):
+    huge = tmp_path / "huge"
+    with open(huge, "wb") as file:
+        file.truncate(MAX_BYTES + 1)  # sparse: costs no disk
+    error = outcome(IdxFiles(idx_folder_with(tmp_path / "idx", huge)).images, "train", 1)
+    assert isinstance(error, DataError) and f"{MAX_BYTES + 1:,} bytes is more than any MNIST file" in str(error)
+
+
+def test_a_pipe_named_like_a_png_is_refused_unread(pngs):
+    stray = pngs / "training" / "3" / "pipe.png"
+    try:
+        with pipe_with_an_end(stray, 1 << 20):
+            error = outcome(PngFolder(pngs).images, "train", 3)
+    finally:
+        stray.unlink()
+    assert isinstance(error, DataError) and "pipe.png: is a pipe, not a png image" in str(error)
+
+
+def test_an_icon_named_like_a_png_is_not_read_as_one(pngs):
+    """Pillow decodes an icon's image while it opens it, whatever its size: a png folder is read as pngs (or a
+    misnamed jpeg) only."""
+    stray = pngs / "training" / "3" / "bomb.png"
+    stray.write_bytes(icon_holding(black_png(28, 28)))
+    try:
+        error = outcome(PngFolder(pngs).images, "train", 3)
+    finally:
+        stray.unlink()
+    assert isinstance(error, DataError) and "bomb.png: not a readable png image" in str(error)

@@ -2,10 +2,12 @@
 
 from dataclasses import fields
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digitnet.lesson.settings import Settings
+from digitnet.errors import SettingsError
+from digitnet.lesson.settings import ECHOED, Settings
 from tests.bad_input import check_message
 
 NAMES = [f.name for f in fields(Settings)]
@@ -29,3 +31,12 @@ def test_any_link(params):
     for name, text in params.items():
         if name in NAMES and not any(problem.startswith(f"ignored {name}=") for problem in problems):
             assert result == Settings.from_query({**result.to_query(), name: text})[0]
+
+
+@pytest.mark.parametrize("lr", [10**400, -(10**400), 10**309, 2**1024], ids=["1e400", "-1e400", "1e309", "2**1024"])
+def test_a_learning_rate_past_the_largest_float_is_refused_with_a_sentence(lr):
+    """A model file's JSON can hold any whole number; 2**1024 is the first a float cannot hold."""
+    with pytest.raises(SettingsError, match="learning rate must be above 0 and at most 100") as refused:
+        Settings(lr=lr).checked()
+    check_message(str(refused.value))
+    assert len(str(refused.value)) < 100 + ECHOED  # the number is quoted in part, not 400 digits of it

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 from digitnet.app_support.session.lab import Lab
 from digitnet.files.modelfile import load_model, model_bytes
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
-from digitnet.lesson.inspection import answers, batch_gradients, training_batch
+from digitnet.lesson.inspection import answers, batch_gradients, layers, training_batch
+from digitnet.lesson.models import build_model
 from digitnet.lesson.settings import Settings
 from tests.apptest import figures, open_page
 
@@ -203,3 +204,33 @@ def test_dead_units_of_a_net_at_every_epoch():
 def test_a_linear_model_has_no_dead_units_section():
     at = weights_page(lab_with_run(model="linear"))
     assert "Dead units" not in [s.value for s in at.subheader]
+
+
+LARGEST = 3e38  # near float32's largest finite number, 3.4e38: a model file may hold such weights
+
+
+def lab_with_huge_weights(model: str, digits) -> Lab:
+    """A lab holding a loaded model whose every parameter is +3e38 or -3e38: finite, so it loads, but its
+    sums overflow to infinity, and its losses and gradients are infinity minus infinity, NaN."""
+    settings = Settings(model=model, digits=digits, seed=0).checked()
+    net = build_model(model, settings.n_outputs, settings.hidden)
+    signs = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.where(torch.rand(p.shape, generator=signs) > 0.5, LARGEST, -LARGEST))
+    lab = Lab(settings)
+    lab.add_saved(load_model(model_bytes(net, settings, {})), load_dataset(digits), "huge.safetensors")
+    return lab
+
+
+@pytest.mark.parametrize(("model", "digits"), [("linear", (2, 6)), ("mlp", (2, 6)), ("linear", ALL_DIGITS)],
+                         ids=["linear-pair", "mlp-pair", "linear-ten"])
+def test_a_loaded_model_of_the_largest_finite_weights_is_shown(model, digits):
+    lab = lab_with_huge_weights(model, digits)
+    at = weights_page(lab)  # it raised nothing
+    rows = layers(lab.runs[0].weights())[0].weight  # a row of 784 weights per map drawn
+    for shown, row in zip(maps(figures(at)[0]), rows, strict=True):
+        assert np.array_equal(shown.ravel(), row.numpy())
+    assert figures(at)[0]["data"][0]["zmax"] == pytest.approx(LARGEST)  # the colours span the weights
+    said = " ".join(w.value for w in at.warning)
+    assert "not a number" in said and "overflow" in said

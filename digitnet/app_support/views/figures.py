@@ -19,11 +19,13 @@ def colour_bar(title: str) -> dict:
 
 
 def colour_range(values, diverging: bool) -> dict:
-    """A heatmap's colours: diverging ones span -m..m around a white 0 (m the largest size),
-    images run from black at 0 to white at 1."""
+    """A heatmap's colours: diverging ones span -m..m around a white 0 (m the largest finite size:
+    the gradients of a model whose sums overflow are NaN or infinite), images run from black at 0
+    to white at 1."""
     values = np.asarray(values, dtype=float)
     if diverging:
-        limit = float(np.abs(values).max()) or 1.0
+        sizes = np.abs(values[np.isfinite(values)])
+        limit = float(sizes.max()) if sizes.size and sizes.max() > 0 else 1.0
         return {"colorscale": DIVERGING, "zmid": 0, "zmin": -limit, "zmax": limit}
     return {"colorscale": "Greys_r", "zmin": 0, "zmax": max(1.0, float(values.max()))}
 

@@ -9,7 +9,12 @@ def count(n: int, noun: str, plural: str = "") -> str:
 
 
 def signed(value: float) -> str:
-    """Four decimals, or as many as three significant digits need: gradients can be tiny."""
+    """Four decimals, or as many as three significant digits need: gradients can be tiny. Past a
+    million, a power of ten (a loaded model's weights can reach 3e38); NaN and infinity as such."""
+    if math.isnan(value):
+        return "NaN"
+    if abs(value) >= 1e6:
+        return f"{value:+.3e}" if math.isfinite(value) else f"{value:+}"
     if value == 0 or abs(value) >= 0.001:
         return f"{value:+.4f}"
     return f"{value:+.{min(10, 2 - math.floor(math.log10(abs(value))))}f}"

@@ -35,6 +35,15 @@ def test_pixel_map_is_a_28x28_picture():
     assert (trace.zmin, trace.zmax) == (-2.0, 2.0)
 
 
+
+def test_a_heatmap_of_numbers_that_overflowed_spans_its_finite_ones():
+    """The gradients of a model whose sums overflow hold NaN and infinities; the colours span the rest."""
+    [trace] = heatmap(np.array([[np.nan, -np.inf], [3e38, -1.0]])).data
+    assert (trace.zmin, trace.zmax) == (-3e38, 3e38)
+    [trace] = heatmap(np.full((2, 2), np.nan)).data
+    assert (trace.zmin, trace.zmax) == (-1.0, 1.0)
+
+
 def axis_key(name: str, letter: str) -> str:
     return name.replace(letter, f"{letter}axis")
 

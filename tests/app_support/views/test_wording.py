@@ -1,4 +1,6 @@
-from digitnet.app_support.views.wording import count
+import math
+
+from digitnet.app_support.views.wording import count, signed
 
 
 def test_count_says_one_thing_and_many_things():
@@ -7,3 +9,11 @@ def test_count_says_one_thing_and_many_things():
     assert count(1024, "batch", "batches") == "1,024 batches"
     assert count(1, "batch", "batches") == "1 batch"
     assert count(2, "more epoch") == "2 more epochs"
+
+
+def test_signed_gives_three_significant_digits_of_any_float():
+    assert [signed(v) for v in (0.0, 0.5, -2.25, 0.00012345, -3e-9)] == \
+        ["+0.0000", "+0.5000", "-2.2500", "+0.000123", "-0.0000000030"]
+    # a loaded model's weights may be near float32's largest, and its gradients then overflow
+    assert [signed(v) for v in (3e38, -1234567.0)] == ["+3.000e+38", "-1.235e+06"]
+    assert [signed(v) for v in (math.nan, math.inf, -math.inf)] == ["NaN", "+inf", "-inf"]
