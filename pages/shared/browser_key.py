@@ -27,7 +27,7 @@ MADE = "browser_key_made"  # the key this server made for a browser it has not s
 MAX_AGE = 400 * 86_400  # seconds: the longest a browser keeps a cookie; the database keeps work KEEP_DAYS
 HIDDEN = f"<style>.st-key-{STATE}_box {{ display: none; }}</style>"
 
-KEEPER = st.components.v2.component("digitnet_browser_key", js="""
+KEEPER = st.components.v2.component("digitnet_browser_key", isolate_styles=False, js="""
 export default function ({ data, setStateValue }) {
   const name = data.name, valid = /^[0-9a-f]{64}$/;
   let kept = null;

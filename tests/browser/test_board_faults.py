@@ -25,13 +25,14 @@ BACK_WITHIN = 30  # seconds: the outbox tries again at once when a page finds th
 
 
 def on_small_disk(directory: Path) -> tuple:
-    """A command prefix: the server in a mount namespace of its own with a 1 MB tmpfs at
+    """A command prefix: the server in a mount namespace of its own with a 16 MB tmpfs (room for the
+    learners' saved work beside the board, until fill() fills it) at
     `directory`, and there not root (uid 1000 in a user namespace, with no capabilities)."""
     unshare = ["unshare", "--mount", "--propagation", "private"]
     if os.geteuid() != 0:
         unshare[1:1] = ["--user", "--map-root-user"]
     ordinary = 'exec unshare --user --map-user=1000 --map-group=1000 "$@"'
-    return (*unshare, "sh", "-c", f'mount -t tmpfs -o size=1m tmpfs "$0" && {ordinary}', str(directory))
+    return (*unshare, "sh", "-c", f'mount -t tmpfs -o size=16m tmpfs "$0" && {ordinary}', str(directory))
 
 
 async def class_page(url: str) -> tuple[int | None, list[str]]:

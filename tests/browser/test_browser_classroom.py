@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from digitnet.app_support.serving.replica import RUNS_BACK, RUNS_LOST, SESSION_COOKIE
+from digitnet.app_support.serving.replica import RUNS_BACK, SESSION_COOKIE
 from digitnet.files.modelfile import load_model
 from harness.browser import local_page, sidebar, train
 from harness.client import Session, in_own_thread
@@ -46,7 +46,7 @@ def cookie(page, name: str) -> str | None:
     return next((c["value"] for c in page.context.cookies() if c["name"] == name), None)
 
 
-def test_a_replica_tells_a_new_session_that_came_from_another_replica_its_runs_were_lost(classroom):
+def test_a_replica_tells_a_new_session_that_came_from_another_replica_its_work_is_back(classroom):
     """The websocket's cookies as the balancer leaves them, straight to replica r1."""
     r1 = classroom.replicas["r1"].url
 
@@ -57,8 +57,8 @@ def test_a_replica_tells_a_new_session_that_came_from_another_replica_its_runs_w
         finally:
             await session.close()
 
-    assert in_own_thread(first_alerts({SESSION_COOKIE: "r2"})) == [RUNS_LOST]  # no browser key: nothing saved
     assert in_own_thread(first_alerts({SESSION_COOKIE: "r2", COOKIE: secrets.token_hex(32)})) == [RUNS_BACK]
+    assert in_own_thread(first_alerts({SESSION_COOKIE: "r2"})) == [RUNS_BACK]  # a new browser is given a key
     assert in_own_thread(first_alerts({SESSION_COOKIE: "r1"})) == []
     assert in_own_thread(first_alerts({})) == []
 
@@ -130,7 +130,7 @@ def test_when_a_replica_dies_its_learners_get_their_runs_and_names_back_on_the_o
         # the training learner's page reconnects through the balancer and reruns at once, on the live replica,
         # with its run back: stopped after the epochs it finished before the replica died
         training.get_by_text(BACK).wait_for(timeout=30_000)
-        told = time.monotonic() - killed
+        told, message = time.monotonic() - killed, training.get_by_text(BACK).inner_text()
         assert cookie(training, SESSION_COOKIE) == alive and cookie(training, "digitnet-replica") == alive
         stopped = training.get_by_text("run 1 was stopped after")
         stopped.wait_for()
@@ -154,6 +154,6 @@ def test_when_a_replica_dies_its_learners_get_their_runs_and_names_back_on_the_o
         assert staying.get_by_text(BACK).count() == 0
         assert "after 12 epochs" in staying_done, staying_done
         print(f"\nkilled {dead} while the other learner was at epoch {staying_epoch} of 12; the training learner "
-              f"was told {told:.1f} s later: {training.get_by_text(BACK).inner_text()!r}"
+              f"was told {told:.1f} s later: {message!r}"
               f"\nthe learner on {alive}: {staying_done!r}")
         assert 0 < staying_epoch < 12, "the other learner's run was not under way when the replica was killed"

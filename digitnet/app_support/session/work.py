@@ -42,22 +42,21 @@ class RunSaver(Hook):
         self.weights_saved: set[int] = set()  # epochs whose weights are saved
 
     def after_epoch(self, run, result) -> None:
-        saved = self.work.stores.saved
+        """The epoch, with the run's row, in one write: the row's model is then that epoch's weights."""
         losses = run.batch_losses[self.losses_saved :]
         self.losses_saved = len(run.batch_losses)
-        self.work.send(saved.epoch(self.work.browser, run.id, result, losses, run.snapshots.get(result.epoch)))
-        if dropped := sorted(self.weights_saved - set(run.snapshots)):
-            self.work.send(saved.drop_weights(self.work.browser, run.id, dropped))
+        dropped = sorted(self.weights_saved - set(run.snapshots))
         self.weights_saved = {epoch for epoch in run.snapshots if epoch}
-        self.save(run)  # its model and status: a process that dies next keeps the run to here
+        self.save(run, ended=(result, losses, run.snapshots.get(result.epoch)), dropped=dropped)
 
     def after_fit(self, run) -> None:
         self.save(run)
 
-    def save(self, run) -> None:
-        """The run's row as it is now."""
+    def save(self, run, ended=None, dropped=()) -> None:
+        """The run's row as it is now (with the epoch that just `ended`)."""
         later = run.batch_losses[self.losses_saved :]
-        self.work.send(self.work.stores.saved.run(self.work.browser, self.position, run, later, not self.in_database))
+        saved = self.work.stores.saved
+        self.work.send(saved.run(self.work.browser, self.position, run, later, not self.in_database, ended, dropped))
         self.in_database = True
 
 
@@ -221,10 +220,10 @@ class Work:
         saver = RunSaver(self, position)
         self._savers[run.id] = saver
         run.hooks.append(saver)
-        for result in run.history:  # trained before it could be saved: its batch losses all in the run's row
-            self.send(self.stores.saved.epoch(self.browser, run.id, result, [], run.snapshots.get(result.epoch)))
-        saver.weights_saved = {epoch for epoch in run.snapshots if epoch}
         saver.save(run)
+        if run.history:  # trained before it could be saved: its epochs, their batch losses all in the run's row
+            self.send(self.stores.saved.epochs(self.browser, run))
+        saver.weights_saved = {epoch for epoch in run.snapshots if epoch}
 
     def _save_digits(self, first: int) -> None:
         if self.saving:

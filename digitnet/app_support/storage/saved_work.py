@@ -153,12 +153,18 @@ class SavedWork:
                     (browser, member.number, member.nickname, time.time()))
         return Write(apply, browser, what="a browser's nickname")
 
-    def run(self, browser: str, position: int, run, later_losses: list[float], first: bool) -> Write:
-        """A run's row as the run is now: its model, the batch losses after its last saved epoch (its
-        epochs are written by `epoch`). `first`: the row is new, with the run's first weights."""
+    def run(self, browser: str, position: int, run, later_losses: list[float], first: bool, ended=None,
+            dropped=()) -> Write:
+        """A run's row as the run is now, in one transaction with what came since: `ended`, the epoch
+        that just ended (its EpochResult, batch losses and weights, written once), and the epochs
+        whose weights the run no longer keeps (`dropped`). The row holds the batch losses after the
+        last saved epoch, and the model, unless it is that epoch's weights. `first`: the row is new,
+        with the run's first weights."""
         values = (run.name, json.dumps(run.settings.to_dict()), _status(run), run.diverged, run.unreplayable,
                   run.same_start_as, json.dumps(run.file_metrics))
-        start, model, later = (run.snapshots[0] if first else None), run.weights(), list(later_losses)
+        start, later, dropped = (run.snapshots[0] if first else None), list(later_losses), list(dropped)
+        model = None if ended is not None else run.weights()
+        ended = None if ended is None else (ended[0], list(ended[1]), ended[2])
 
         def apply():
             with self.database.transaction(write=True) as db:
@@ -167,31 +173,26 @@ class SavedWork:
                        " same_start_as, file_metrics, first_weights, updated)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                        (run.id, browser, position, *values, weight_bytes(start), time.time()))
+                if ended is not None:
+                    _epoch(db, run.id, *ended)
+                for epoch in dropped:
+                    db("UPDATE saved_epochs SET weights = NULL WHERE run = ? AND epoch = ?", (run.id, epoch))
                 db("UPDATE saved_runs SET name = ?, settings = ?, status = ?, diverged = ?, unreplayable = ?,"
                    " same_start_as = ?, file_metrics = ?, weights = ?, later_losses = ?, updated = ? WHERE id = ?",
-                   (*values, weight_bytes(model), losses_bytes(later), time.time(), run.id))
+                   (*values, None if model is None else weight_bytes(model), losses_bytes(later), time.time(), run.id))
                 _touch(db, browser)
-        return Write(apply, browser, _size(model) * (2 if first else 1), f"run {run.id}")
+        size = sum(_size(w) for w in (start, model, ended and ended[2]) if w)
+        return Write(apply, browser, size, f"run {run.id}")
 
-    def epoch(self, browser: str, run_id: str, result, batch_losses: list[float], weights: dict | None) -> Write:
-        """An epoch of a run, once: its record, its batch losses, its weights when the run keeps them."""
-        record = (run_id, result.epoch, result.train_loss, result.valid_loss, result.accuracy, result.seconds)
-        losses = list(batch_losses)
+    def epochs(self, browser: str, run) -> Write:
+        """The epochs a run had before it was saved, their batch losses left to its row."""
+        history = [(result, run.snapshots.get(result.epoch)) for result in run.history]
 
         def apply():
             with self.database.transaction(write=True) as db:
-                db(f"INSERT INTO saved_epochs (run, {EPOCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                   " ON CONFLICT (run, epoch) DO NOTHING",
-                   (*record, losses_bytes(losses), None if weights is None else weight_bytes(weights)))
-        return Write(apply, browser, 0 if weights is None else _size(weights), f"epoch {result.epoch} of run {run_id}")
-
-    def drop_weights(self, browser: str, run_id: str, epochs: list[int]) -> Write:
-        """Forget the weights of epochs the run no longer keeps (Run.kept_weights)."""
-        def apply():
-            with self.database.transaction(write=True) as db:
-                for epoch in epochs:
-                    db("UPDATE saved_epochs SET weights = NULL WHERE run = ? AND epoch = ?", (run_id, epoch))
-        return Write(apply, browser, what=f"thinning the weights of run {run_id}")
+                for result, weights in history:
+                    _epoch(db, run.id, result, [], weights)
+        return Write(apply, browser, sum(_size(w) for _, w in history if w), f"the epochs of run {run.id}")
 
     def digit(self, browser: str, position: int, label: int, image: bytes) -> Write:
         def apply():
@@ -229,6 +230,14 @@ class SavedWork:
         cutoff = (now or time.time()) - days * 86_400
         with self.database.transaction(write=True) as db:
             return _delete_browsers(db, "touched < ?", (cutoff,))
+
+
+def _epoch(db, run_id: str, result, batch_losses: list[float], weights) -> None:
+    """An epoch's row, once: its record, its batch losses, its weights when the run keeps them."""
+    db(f"INSERT INTO saved_epochs (run, {EPOCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+       " ON CONFLICT (run, epoch) DO NOTHING",
+       (run_id, result.epoch, result.train_loss, result.valid_loss, result.accuracy, result.seconds,
+        losses_bytes(batch_losses), None if weights is None else weight_bytes(weights)))
 
 
 def _delete_browsers(db, where: str, params) -> int:
