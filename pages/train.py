@@ -151,13 +151,14 @@ def main() -> None:
     if training:
         current = lab.start_run(data, lab.run_named(st.session_state.get("again_from")) if again else None)
         stop.button("Stop training", key="stop_training", icon=":material/stop_circle:")
-        try:
-            with session_work("train") as work:
+        with session_work("train") as work:
+            try:
                 train_live(current, view, work)
-        finally:
-            record_run(lab, current)
-            if lab.forget_unstarted(current):  # stopped while it waited for a free slot
-                lab.flash("train", f"{current.name} was stopped before it began: it waited for a free slot.", "info")
+            finally:  # still holding the session: the page run that the click starts waits for this
+                record_run(lab, current)
+                if lab.forget_unstarted(current):  # stopped while it waited for a free slot
+                    lab.flash("train", f"{current.name} was stopped before it began: it waited for a free slot.",
+                              "info")
     elif current is not None:
         view.draw(current)
         view.show_status(current)

@@ -22,7 +22,7 @@ from .database import Database
 from .outbox import Write
 
 KEEP_DAYS = 30
-MAX_RUNS = 20  # saved per browser: a class of 300 keeps under 3 GB with today's nets (README: "What is kept")
+MAX_RUNS = 20  # saved per browser: 300 learners at the limit keep about 5 GB of default runs (README)
 KEY_LENGTH = 64  # hex digits of a browser's key: 256 random bits
 
 
