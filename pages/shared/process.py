@@ -9,6 +9,7 @@ import time
 
 import streamlit as st
 
+from digitnet.app_support.serving.throttle import Throttle
 from digitnet.app_support.serving.training_queue import Slots
 from digitnet.app_support.serving.warmup import set_up_torch, warm_up
 from digitnet.app_support.session.work import Work, Works
@@ -61,6 +62,12 @@ def training_slots() -> Slots:
     one per session to compare with no queue)."""
     slots = os.environ.get("DIGITNET_TRAINING_SLOTS", "")
     return Slots(int(slots) if slots.isdigit() else len(os.sched_getaffinity(0)))
+
+
+@st.cache_resource
+def teacher_key_tries() -> Throttle:
+    """Wrong teacher keys, per browser session and per client address, for the whole process."""
+    return Throttle()
 
 
 def settings() -> dict:

@@ -5,6 +5,7 @@ import io
 
 import pyarrow as pa
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from digitnet.app_support.storage.board import Board
@@ -20,6 +21,7 @@ def database(tmp_path, monkeypatch) -> str:
     url = f"sqlite:///{tmp_path / 'class.sqlite3'}"
     monkeypatch.setenv("DIGITNET_DATABASE_URL", url)
     monkeypatch.delenv("DIGITNET_TEACHER_KEY", raising=False)
+    process.teacher_key_tries.clear()  # the wrong keys counted in this process so far
     return url
 
 
@@ -88,6 +90,25 @@ def test_a_wrong_key_is_refused_and_unlocks_nothing(database, monkeypatch):
     assert at.text_input(key="teacher_key_entered").value == ""  # what was typed does not stay in the field
     assert "That is not the teacher key: nothing is unlocked." in [e.value for e in at.error]
     assert not [b for b in at.button if b.key == "teacher_new_round"]
+
+
+def test_after_five_wrong_keys_one_try_every_few_seconds_and_each_is_logged(database, monkeypatch, caplog):
+    monkeypatch.setenv("DIGITNET_TEACHER_KEY", KEY)
+    # AppTest has no connection: every page run comes from this address, as a browser's would
+    monkeypatch.setattr(type(st.context), "ip_address", property(lambda _: "192.0.2.7"))
+    at = open_page("class")
+    for n in range(5):
+        unlock(at, f"guess {n}")
+        assert [e.value for e in at.error] == ["That is not the teacher key: nothing is unlocked."]
+    unlock(at, KEY)  # even the right key waits its turn now
+    [refused] = [e.value for e in at.error]
+    assert refused.startswith("Too many wrong keys: try again in ") and refused.endswith(" s.")
+    assert not [b for b in at.button if b.key == "teacher_new_round"]
+    unlock(another := open_page("class"), KEY)  # a new tab from the same address waits too
+    assert [e.value[:34] for e in another.error] == ["Too many wrong keys: try again in "]
+    logged = [record for record in caplog.records if "wrong teacher key" in record.getMessage()]
+    assert len(logged) == 5 and all(record.levelname == "WARNING" for record in logged)
+    assert not [record for record in caplog.records if "guess" in record.getMessage()]  # never what was typed
 
 
 def test_the_teacher_starts_a_new_round_shows_the_last_again_and_hides_a_run(database, monkeypatch):
