@@ -8,8 +8,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from digitnet.app_support.storage.board import Board
-from harness.board_filler import fill, unopenable_database
+from digitnet.app_support.storage.board import Board, Member
+from harness.board_filler import fill, made_up, unopenable_database
 from pages.shared import process
 from tests.apptest import APP, click, open_page
 
@@ -74,6 +74,30 @@ def test_a_run_trained_here_is_recorded_with_the_nickname_and_stands_out(databas
     assert list(mine["who"]) == [nickname]  # a plain cell: the characters typed
     assert [p["mine"] for p in points(at) if p["who"] == nickname] == [1]
     assert sum(p["mine"] for p in points(at)) == 1
+
+
+def test_a_nickname_like_an_anonymous_learners_or_one_that_draws_nothing_is_not_taken(database):
+    at = open_page("class")
+    number = at.session_state.lab.member.number
+    at.text_input(key="nickname").input("Ada").run()
+    at.text_input(key="nickname").input(f"Learner  {number + 1}").run()
+    assert not at.exception
+    assert "reads like the name the board gives a learner without a nickname" in at.warning[0].value
+    assert at.text_input(key="nickname").value == "Ada" and "as **Ada**." in at.caption[0].value
+    at.text_input(key="nickname").input("\u3164\u2800").run()  # Hangul filler, blank Braille
+    assert at.session_state.lab.member.nickname == ""
+    assert f"as **learner {number}**." in at.caption[0].value
+    assert "Nothing of that nickname can be seen" in at.info[0].value
+
+
+def test_the_board_table_holds_no_spreadsheet_formula(database):
+    """Its "Download as CSV" writes the cells as they are, and a spreadsheet would run this one."""
+    formula = '=HYPERLINK("http://127.0.0.1:9","x")'
+    board = Board(database)
+    board.record(made_up("a", 1, nickname=formula), Member(nickname=formula))
+    board.record(made_up("b", 2, nickname="-_-"), Member(nickname="-_-"))
+    table = open_page("class").dataframe[0].value
+    assert sorted(table["who"]) == ["'-_-", f"'{formula}"]
 
 
 def test_without_a_teacher_key_nobody_can_clear_or_hide(database):

@@ -7,6 +7,7 @@ them.
 """
 
 import json
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,11 +21,28 @@ NICKNAME_LENGTH = 24
 SHOWN = "id, learner, nickname, finished, status, model, digits, lr, bs, epochs, seed, described, accuracy"
 
 
+# Letters and signs that draw nothing, taken for spaces: the Hangul fillers and the blank Braille pattern.
+BLANK = set("\u115f\u1160\u3164\uffa0\u2800")
+ANONYMOUS = re.compile(r"learner\d+")  # anonymous()'s names, in letters and digits only
+
+
 def clean_nickname(text) -> str:
     """A nickname as the board keeps it: no control or format characters (they can hide or
-    reorder text), runs of spaces made one, at most NICKNAME_LENGTH characters."""
-    shown = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in str(text))
-    return " ".join(shown.split())[:NICKNAME_LENGTH]
+    reorder text), blanks as spaces, runs of spaces made one, at most NICKNAME_LENGTH characters;
+    empty when none of it can be seen (spaces, blanks, combining marks only)."""
+    shown = "".join(" " if unicodedata.category(char)[0] in "CZ" or char in BLANK else char for char in str(text))
+    kept = " ".join(shown.split())[:NICKNAME_LENGTH]
+    return kept if any(unicodedata.category(char)[0] not in "MZ" for char in kept) else ""
+
+
+def nickname_refused(nickname: str) -> str | None:
+    """Why the board does not take a (clean) nickname, or None: one that reads as the name the board
+    gives a learner without one would make two learners look the same."""
+    letters = "".join(char for char in unicodedata.normalize("NFKC", nickname).casefold() if char.isalnum())
+    if ANONYMOUS.fullmatch(letters):
+        return (f"“{nickname}” reads like the name the board gives a learner without a nickname, so two learners "
+                "would look the same: choose another one, or leave it empty to appear as your number")
+    return None
 
 
 def anonymous(number: int | None) -> str:

@@ -55,3 +55,13 @@ def plain(text: str) -> str:
     escaped = LIST_MARKER.sub(r"\g<0>\\", "".join(f"\\{char}" if char in MARKDOWN else char for char in broken), 1)
     # Spaces at either end would indent the line into a code block, or undo the bold around the text.
     return f"{ZERO_WIDTH * escaped[:1].isspace()}{escaped}{ZERO_WIDTH * escaped[-1:].isspace()}"
+
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # how a spreadsheet's formula begins
+
+
+def as_cell(text: str) -> str:
+    """Text from a user for a table's cell: a table's "Download as CSV" writes it as it is, and a
+    spreadsheet runs a cell that begins like a formula (=HYPERLINK(...)). An apostrophe before
+    such a text makes it text there, and reads the same on the page."""
+    return f"'{text}" if str(text).startswith(FORMULA) else str(text)

@@ -13,7 +13,14 @@ import psycopg
 import pytest
 
 from digitnet.app_support.storage import database as database_module
-from digitnet.app_support.storage.board import Board, Member, RunRecord, anonymous, clean_nickname
+from digitnet.app_support.storage.board import (
+    Board,
+    Member,
+    RunRecord,
+    anonymous,
+    clean_nickname,
+    nickname_refused,
+)
 from digitnet.app_support.storage.database import LATEST, DatabaseUnavailable
 from digitnet.lesson.run import Run
 from digitnet.lesson.settings import Settings
@@ -227,6 +234,21 @@ def test_a_database_that_cannot_be_opened_is_unavailable(tmp_path):
     ("zero\u200bwidth", "zero width"),
     ("**bold** <b>x</b> [a](http://x)", "**bold** <b>x</b> [a](http://x)"[:24]),  # kept; escaped where shown
     ("élève 🙂", "élève 🙂"),
+    ("\u3164", ""),  # HANGUL FILLER: a letter that draws nothing
+    ("\u2800 \u115f\u1160\uffa0", ""),  # the blank Braille pattern and the other fillers
+    ("\u0301\u0308\u20dd", ""),  # combining marks with nothing to mark
+    ("Ada\u3164\u3164Lovelace", "Ada Lovelace"),
 ])
 def test_a_nickname_is_kept_as_typed_less_what_cannot_be_seen(typed, kept):
     assert clean_nickname(typed) == kept
+
+
+@pytest.mark.parametrize("typed", ["learner 13", "Learner  13", "LEARNER13", "ｌｅａｒｎｅｒ　１３", "learner\u3164 7",
+                                   "l e a r n e r 1 3", "learner-13."])
+def test_a_nickname_that_reads_as_an_anonymous_learners_is_refused(typed):
+    assert "reads like the name the board gives a learner" in nickname_refused(clean_nickname(typed))
+
+
+@pytest.mark.parametrize("typed", ["learner", "learners 13", "Ada 13", "13", "a learner"])
+def test_other_nicknames_are_taken(typed):
+    assert nickname_refused(clean_nickname(typed)) is None
