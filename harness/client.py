@@ -111,6 +111,10 @@ class Session:
         """Press the button with this key."""
         return await self._rerun([WidgetState(id=self.widget_ids[key], trigger_value=True)])
 
+    async def rerun(self) -> Reply:
+        """Run the page again as it stands, as st.rerun does (the Class page's watch, when a run lands)."""
+        return await self._rerun()
+
     async def submit(self, texts: dict[str, str], button: str) -> Reply:
         """Type into the text inputs of these keys and press a form's submit button: its key is
         FormSubmitter:<form key>-<label> unless it has one of its own."""

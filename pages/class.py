@@ -4,7 +4,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from digitnet.app_support.storage.board import NICKNAME_LENGTH, clean_nickname, nickname_refused
+from digitnet.app_support.storage.board import BEST, NICKNAME_LENGTH, clean_nickname, nickname_refused
 from digitnet.app_support.storage.database import DatabaseUnavailable
 from digitnet.app_support.views.charts import board_rows, board_spec
 from digitnet.app_support.views.wording import as_cell, count, plain
@@ -78,8 +78,9 @@ def table(runs, mine: int | None) -> None:
 
 def board(lab, stores):
     """The chart and the table of the round shown; the snapshot drawn, or None."""
+    mine = lab.member.number
     try:
-        snapshot = stores.board.snapshot(kept("board_round"))
+        snapshot = stores.board.snapshot(kept("board_round"), mine)
     except DatabaseUnavailable as exc:
         keep(DRAWN, None)
         st.warning("The class board is unavailable right now: its database cannot be reached. Training and "
@@ -91,8 +92,10 @@ def board(lab, stores):
     stores.outbox.retry_now()  # it answers: runs that wait for it need not wait out their pause
     if len(snapshot.rounds) > 1:
         round_picker(snapshot)
-    st.markdown(f"Runs in this class: {len(snapshot.runs)}")
-    mine = lab.member.number
+    st.markdown(f"Runs in this class: {snapshot.total}")
+    if len(snapshot.runs) < snapshot.total:
+        st.caption(f"The chart and the table show the {BEST} most accurate runs of the {snapshot.total:,}, and "
+                   "every one of yours.")
     st.vega_lite_chart(board_rows(snapshot.runs, mine), board_spec(), width="stretch")
     if snapshot.runs:
         st.caption("Your runs are the large outlined points. Hover over a point for its settings.")

@@ -157,7 +157,8 @@ def main() -> None:
             with session_work("train") as work:
                 train_live(current, view, work)
         finally:
-            record_run(lab, current)
+            if refused := record_run(lab, current):
+                lab.flash("train", f"{current.name} is not on the class board: {refused}.", "info")
             if lab.forget_unstarted(current):  # stopped while it waited for a free slot
                 lab.flash("train", f"{current.name} was stopped before it began: it waited for a free slot.", "info")
     elif current is not None:

@@ -78,6 +78,29 @@ def hide(board) -> None:
     flash("teacher", f"Hidden from every board: {count(hidden, 'run')}.", "success")
 
 
+def hide_name(board, round_id: int, names: dict) -> None:
+    if (chosen := st.session_state.get("teacher_hide_name")) is None:
+        flash("teacher", "Choose a name to hide first.", "info")
+        return
+    hidden = board.hide_name(round_id, *chosen)
+    flash("teacher", f"Hidden from every board: {count(hidden, 'run')} of {names.get(chosen, 'that name')}.", "success")
+
+
+def name_hider(board, round_id: int) -> None:
+    """Every run of one name at once: a learner who floods the board, say."""
+    try:
+        names = {(name.nickname, name.learner): name for name in board.names(round_id)}
+    except DatabaseUnavailable:
+        return
+    shown = {key: name.shown for key, name in names.items()}
+    labels = {key: f"{name.shown} · {count(name.runs, 'run')}" for key, name in names.items()}
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    row.selectbox("Hide every run of", list(names), index=None, placeholder="a name on the board",
+                  key="teacher_hide_name", format_func=labels.get)
+    row.button("Hide them all", key="teacher_hide_name_button", on_click=as_teacher(hide_name),
+               args=(board, round_id, shown), icon=":material/visibility_off:")
+
+
 def teacher_panel(board, snapshot) -> None:
     """The key's field, or once unlocked: a new round, hiding runs of the round shown, locking again."""
     with st.expander("For the teacher", icon=":material/school:"):
@@ -101,4 +124,5 @@ def teacher_panel(board, snapshot) -> None:
                            key="teacher_hide")
             st.button("Hide them", key="teacher_hide_button", on_click=as_teacher(hide), args=(board,),
                       icon=":material/visibility_off:")
+            name_hider(board, snapshot.shown.id)
         st.button("Lock", key="teacher_lock", on_click=lambda: keep(UNLOCKED, False), icon=":material/lock:")

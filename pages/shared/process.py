@@ -135,14 +135,24 @@ def work_of(browser: str | None) -> Work:
         return Work()
 
 
-def record_run(lab, run) -> None:
-    """Send a run that finished, or was stopped after at least one epoch, to the class board.
-    It never waits for the database and never fails because of it."""
+def record_run(lab, run) -> str | None:
+    """Send a run that finished, or was stopped after at least one epoch, to the class board;
+    why the board does not take it, when it does not (board.refusal: a learner's runs are
+    limited). It asks the board that once, not while the board is known to be away, and never
+    fails because of the database: a run waits for it."""
     record = RunRecord.of(run, lab.member.nickname, time.time())
-    if record is not None:
-        try:
-            board = database()
-            board.outbox.send(board.board.recording(record, lab.member))
-            lab.work.save_member()  # the number the board gives it, once it has
-        except DatabaseUnavailable as exc:
-            logging.getLogger(__name__).error("run %s not recorded: %s", run.id, exc)
+    if record is None:
+        return None
+    try:
+        stores = database()
+    except DatabaseUnavailable as exc:
+        logging.getLogger(__name__).error("run %s not recorded: %s", run.id, exc)
+        return None
+    try:
+        if not stores.outbox.trouble and (refused := stores.board.refusal(record, lab.member)):
+            return refused
+    except DatabaseUnavailable:
+        pass  # sent all the same: it waits for the board with the rest
+    stores.outbox.send(stores.board.recording(record, lab.member))
+    lab.work.save_member()  # the number the board gives it, once it has
+    return None

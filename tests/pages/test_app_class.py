@@ -2,13 +2,14 @@
 runs of the Train page on it, nicknames as plain text, the teacher's key and a board that is away."""
 
 import io
+import time
 
 import pyarrow as pa
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from digitnet.app_support.storage.board import Board, Member
+from digitnet.app_support.storage.board import BEST, PER_ROUND, Board, Member
 from harness.board_filler import fill, made_up, unopenable_database
 from pages.shared import process
 from tests.apptest import APP, click, open_page
@@ -100,6 +101,43 @@ def test_the_board_table_holds_no_spreadsheet_formula(database):
     assert sorted(table["who"]) == ["'-_-", f"'{formula}"]
 
 
+def test_a_learner_pressing_train_again_and_again_is_recorded_once_in_five_seconds(database):
+    at = open_page("train", {"model": "linear", "epochs": "1", "bs": "1024"})
+    click(at, "train_button")
+    click(at, "train_button")  # a second or two later
+    assert process.database().outbox.wait_until_empty(30)
+    info = " ".join(e.value for e in at.info)
+    assert "run 2 is not on the class board: the board keeps one run of a learner in 5 s" in info
+    assert Board(database).snapshot().total == 1
+
+
+def test_a_learner_with_a_hundred_runs_in_the_round_is_told_the_next_is_not_recorded(database):
+    at = open_page("class")
+    member = at.session_state.lab.member
+    for k in range(PER_ROUND):  # earlier, one a minute
+        Board(database).record(made_up(f"mine-{k}", k, finished=time.time() - 60 * (PER_ROUND - k)), member)
+    at.switch_page("pages/train.py").run()
+    at.query_params.update({"model": "linear", "epochs": "1", "bs": "1024"})
+    click(at, "train_button")
+    assert "run 1 is not on the class board: the board keeps 100 runs of each learner a round" in at.info[0].value
+    assert "run 1: validation accuracy" in at.success[0].value  # trained all the same, and kept here
+    assert Board(database).snapshot().total == PER_ROUND
+
+
+def test_a_board_of_many_runs_shows_the_best_and_the_learners_own(database):
+    fill(Board(database), 0, BEST + 20)
+    at = open_page("class")
+    member = at.session_state.lab.member
+    Board(database).record(made_up("a-mine", 110, finished=time.time() - 600), member)  # the worst accuracy
+    at.run()
+    assert count_line(at) == f"Runs in this class: {BEST + 21}"
+    assert f"show the {BEST} most accurate runs of the {BEST + 21:,}, and every one of yours" in \
+        " ".join(c.value for c in at.caption)
+    table = at.dataframe[0].value
+    assert len(table) == BEST + 1 and list(table["yours"]).count("★") == 1
+    assert len(points(at)) == BEST + 1
+
+
 def test_without_a_teacher_key_nobody_can_clear_or_hide(database):
     fill(Board(database), 0, 2)
     at = open_page("class")
@@ -150,6 +188,16 @@ def test_the_teacher_starts_a_new_round_shows_the_last_again_and_hides_a_run(dat
     click(at, "teacher_hide_button")
     assert count_line(at) == "Runs in this class: 2"
     assert "made-up-1" not in [run.id for run in Board(database).snapshot(1).runs]
+    spam, later = Member(nickname="spam"), time.time() + 1  # in round 2
+    for k in range(3):
+        Board(database).record(made_up(f"spam-{k}", k, finished=later + 10 * k, nickname="spam"), spam)
+    Board(database).record(made_up("other", 3, finished=later), Member())
+    at.selectbox(key="board_round_choice").set_value(2).run()
+    assert count_line(at) == "Runs in this class: 4"
+    at.selectbox(key="teacher_hide_name").set_value(("spam", None)).run()
+    click(at, "teacher_hide_name_button")
+    assert count_line(at) == "Runs in this class: 1"
+    assert "Hidden from every board: 3 runs of spam." in [e.value for e in at.success]
     click(at, "teacher_lock")
     assert not [b for b in at.button if b.key == "teacher_new_round"]
 
