@@ -3,6 +3,8 @@ PostgreSQL (a throwaway cluster of Debian's package), and in a real browser the 
 run finishing to it showing on another learner's Class page, and what an idle Class page costs.
 
     python -m bench.class_board [--runs 3000] [--repeats 5] [--no-browser]
+    python -m bench.class_board --class-page 30000
+
 
 Writes are the app's: one run a transaction, as each app process's outbox records them. Reads
 are the Class page's: the snapshot of the round a page draws (runs, rounds, version in one
@@ -11,10 +13,17 @@ each database, keeps one Chromium page on /class, trains `--repeats` runs one af
 other sessions, and times each from the moment it finished (the time recorded with it) to the
 page's count going up; then measures the server's CPU time with that page idle on /class, and
 on /home for comparison.
+
+--class-page RUNS: the Class page of a SQLite board holding RUNS runs in one round (made-up runs, of
+as many learners as the board's limits need): a new session's page over its websocket, in Chromium
+until its table shows (the app's code cached, as on a second visit), and the server's CPU for one
+redraw of an open Class page, which every open Class tab does whenever a run lands anywhere
+(medians of 5).
 """
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from contextlib import contextmanager
@@ -23,7 +32,14 @@ from pathlib import Path
 import numpy as np
 
 from digitnet.app_support.storage.board import Board
-from harness.board_filler import fill, read_times, seen_after
+from harness.board_filler import (
+    class_page_in_browser,
+    class_page_redraw_cpu,
+    class_page_seconds,
+    fill,
+    read_times,
+    seen_after,
+)
 from harness.memory import cpu_seconds
 from harness.postgres import throwaway_cluster
 from harness.server import start_app, stop_app
@@ -77,6 +93,28 @@ def browser(kind: str, url_of_database: str, repeats: int) -> None:
             stop_app(process)
 
 
+def class_page(runs: int) -> None:
+    from harness.browser import chromium, local_page
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'board.sqlite3'}"
+        board = Board(url)
+        fill(board, 0, runs)
+        board.database.close()
+        process, app = start_app(Path(folder) / "streamlit.log", env={**os.environ, "DIGITNET_DATABASE_URL": url})
+        try:
+            class_page_seconds(app, repeats=1)  # the first page of the process imports what the rest reuse
+            page = class_page_seconds(app)
+            redraw = class_page_redraw_cpu(app, process.pid)
+            with chromium() as chrome, local_page(chrome) as tab:
+                class_page_in_browser(tab, app)  # the app's code in the browser's cache, as for a learner
+                shown = statistics.median(class_page_in_browser(tab, app) for _ in range(5))
+        finally:
+            stop_app(process)
+    print(f"Class page with {runs:,} runs (SQLite): a new session's page {page:.2f} s over its websocket, "
+          f"{shown:.2f} s in Chromium until its table shows; one redraw {redraw:.3f} s of the server's CPU")
+
+
 @contextmanager
 def databases():
     with tempfile.TemporaryDirectory() as folder, throwaway_cluster() as cluster:
@@ -89,8 +127,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=5, help="runs timed in the browser, per database")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--class-page", type=int, metavar="RUNS", help="only the Class page with RUNS runs")
     args = parser.parse_args()
     print(f"{len(os.sched_getaffinity(0))} cores")
+    if args.class_page:
+        class_page(args.class_page)
+        return
     with databases() as new:
         for kind, database in new.items():
             storage(kind, database(), args.runs)

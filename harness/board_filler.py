@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from digitnet.app_support.storage.board import Board, Member, RunRecord
+from digitnet.app_support.storage.board import PER_ROUND, RECORD_EVERY, Board, Member, RunRecord
 from digitnet.app_support.storage.outbox import Outbox
 from digitnet.lesson.settings import BATCH_SIZES, LEARNING_RATES, Settings
 
@@ -37,15 +37,20 @@ def unopenable_database(folder) -> str:
     return f"sqlite:///{folder / 'a-file' / 'class.sqlite3'}"
 
 
-def fill(board: Board, first: int, n: int, learners: int = 30) -> list[float]:
-    """Record runs first..first+n-1 one at a time, as app processes do, from `learners`
-    learners (some with nicknames); the seconds each write took."""
+def fill(board: Board, first: int, n: int, learners: int | None = None) -> list[float]:
+    """Record runs first..first+n-1 one at a time, as app processes do, from `learners` new
+    learners (some with nicknames; by default 30, or as many as the board's limit of runs per
+    learner and round needs), each learner's runs more than RECORD_EVERY seconds apart, the last
+    finishing now; the seconds each write took."""
+    learners = learners or max(30, -(-n // PER_ROUND))
     people = [Member(nickname=f"nick {k}" if k % 3 == 0 else "") for k in range(learners)]
+    step, now = (RECORD_EVERY + 0.1) / learners, time.time()
     seconds = []
     for i in range(first, first + n):
         person = people[i % learners]
+        record = made_up(f"made-up-{i}", i, finished=now - (first + n - 1 - i) * step, nickname=person.nickname)
         start = time.perf_counter()
-        board.record(made_up(f"made-up-{i}", i, nickname=person.nickname), person)
+        board.record(record, person)
         seconds.append(time.perf_counter() - start)
     return seconds
 
@@ -56,7 +61,7 @@ def read_times(board: Board, repeats: int = 20) -> dict:
     snapshots, polls = [], []
     for _ in range(repeats):
         start = time.perf_counter()
-        runs = len(board.snapshot().runs)
+        runs = board.snapshot().total
         snapshots.append(time.perf_counter() - start)
         start = time.perf_counter()
         board.version()
@@ -121,6 +126,39 @@ def class_page_seconds(app_url: str, repeats: int = 5) -> float:
     return statistics.median(asyncio.run(once()) for _ in range(repeats))
 
 
+def class_page_redraw_cpu(app_url: str, pid: int, repeats: int = 5) -> float:
+    """Median server CPU seconds (process `pid`) for one redraw of an open Class page, as every open
+    Class tab redraws whenever a run lands anywhere."""
+    import asyncio
+
+    from harness.memory import cpu_seconds
+
+    async def redraws() -> list[float]:
+        from harness.client import Session
+
+        session, spent = Session(app_url, timeout=120), []
+        try:
+            await session.open("class")
+            for _ in range(repeats):
+                before = cpu_seconds(pid)
+                await session.rerun()
+                spent.append(cpu_seconds(pid) - before)
+        finally:
+            await session.close()
+        return spent
+
+    return statistics.median(asyncio.run(redraws()))
+
+
+def class_page_in_browser(page, app_url: str) -> float:
+    """Seconds for a Chromium page (Playwright's) to open the Class page until its table of runs shows."""
+    start = time.perf_counter()
+    page.goto(f"{app_url}/class")
+    page.get_by_test_id("stDataFrame").first.wait_for(timeout=120_000)
+    page.get_by_text(COUNT).wait_for(timeout=120_000)
+    return time.perf_counter() - start
+
+
 def recorded_since(board: Board, seeds: list[int], since: float) -> tuple[list[int], list[int]]:
     """The seeds of the runs that trained (one per run) that are not on the board since `since`
     (time.time()), and the board's seeds since then that are one too many."""
@@ -139,7 +177,7 @@ def load_test_figures(database_url: str, app_url: str, seeds: list[int], since: 
     kind = database_url.split(":")[0]
     lines = [f"class board ({kind}): {len(seeds)} runs trained; not recorded: {missing}, recorded twice: {twice}"]
     for size in sizes:
-        runs = len(board.snapshot().runs)
+        runs = board.snapshot().total
         fill(board, runs, size - runs)
         times = read_times(board)
         lines.append(f"class board with {times['runs']:,} runs: query {times['snapshot'] * 1000:.1f} ms, "

@@ -111,6 +111,16 @@ class Session:
         """Press the button with this key."""
         return await self._rerun([WidgetState(id=self.widget_ids[key], trigger_value=True)])
 
+    async def rerun(self) -> Reply:
+        """Run the page again as it stands, as st.rerun does (the Class page's watch, when a run lands)."""
+        return await self._rerun()
+
+    async def submit(self, texts: dict[str, str], button: str) -> Reply:
+        """Type into the text inputs of these keys and press a form's submit button: its key is
+        FormSubmitter:<form key>-<label> unless it has one of its own."""
+        typed = [WidgetState(id=self.widget_ids[key], string_value=text) for key, text in texts.items()]
+        return await self._rerun([*typed, WidgetState(id=self.widget_ids[button], trigger_value=True)])
+
     async def send_json(self, key: str, value: dict) -> Reply:
         """A component's new value, as its frontend reports it (the drawing canvas does)."""
         return await self._rerun([WidgetState(id=self.widget_ids[key], json_value=json.dumps(value))])

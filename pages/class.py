@@ -4,25 +4,36 @@ from datetime import datetime
 
 import streamlit as st
 
-from digitnet.app_support.storage.board import NICKNAME_LENGTH, clean_nickname
+from digitnet.app_support.storage.board import BEST, NICKNAME_LENGTH, clean_nickname, nickname_refused
 from digitnet.app_support.storage.database import DatabaseUnavailable
 from digitnet.app_support.views.charts import board_rows, board_spec
-from digitnet.app_support.views.wording import count, plain
+from digitnet.app_support.views.wording import as_cell, count, plain
 from digitnet.lesson.settings import MODEL_NAMES
 from pages.parts.class_run import open_run
 from pages.parts.class_teacher import teacher_panel
 from pages.shared.process import database
-from pages.shared.session import get_lab, keep, kept, remembered
+from pages.shared.session import flash, get_lab, keep, kept, remembered, show_flashed
 
 POLL_SECONDS = 1.0  # a run finished anywhere shows within this, plus one run of the page
 DRAWN = "board_drawn"  # the board's version this page last drew (None: it was unavailable)
 FRESH = "board_fresh"  # set by the page's run: the watch that runs inside it has nothing to check
 
 
+def take_nickname(lab, typed: str) -> None:
+    """The nickname typed, clean, unless it reads as another learner's; the field shows the one kept."""
+    nickname = clean_nickname(typed)
+    if refused := nickname_refused(nickname):
+        flash("nickname", f"{refused}.")
+        return
+    if typed.strip() and not nickname:
+        flash("nickname", "Nothing of that nickname can be seen, so your runs appear as your number.", "info")
+    lab.work.set_nickname(nickname)
+
+
 def nickname(lab, stores) -> None:
     member = lab.member
     remembered(st.text_input, "Your name on the board", "nickname", load=lambda: member.nickname,
-               store=lambda text: lab.work.set_nickname(clean_nickname(text)), max_chars=NICKNAME_LENGTH,
+               store=lambda text: take_nickname(lab, text), max_chars=NICKNAME_LENGTH,
                placeholder="a nickname, or stay anonymous",
                help=f"Up to {NICKNAME_LENGTH} characters, shown as you type them. Your next runs carry it.")
     try:
@@ -33,6 +44,7 @@ def nickname(lab, stores) -> None:
         pass  # a number comes with the board
     st.caption(f"Your runs appear as **{plain(member.name)}**. Nothing else about you is kept: "
                "no address, nothing about your browser.")
+    show_flashed("nickname")
 
 
 def round_picker(snapshot) -> None:
@@ -51,7 +63,7 @@ def round_picker(snapshot) -> None:
 
 def table(runs, mine: int | None) -> None:
     rows = [
-        {"yours": "★" if run.learner == mine else "", "who": run.name, "accuracy": run.accuracy,
+        {"yours": "★" if run.learner == mine else "", "who": as_cell(run.name), "accuracy": run.accuracy,
          "learning rate": run.lr, "batch size": run.bs, "epochs": run.epochs, "model": MODEL_NAMES[run.model],
          "digits": run.digits, "settings": run.described, "seed": run.seed, "status": run.status,
          "finished": f"{datetime.fromtimestamp(run.finished):%H:%M}"}
@@ -66,8 +78,9 @@ def table(runs, mine: int | None) -> None:
 
 def board(lab, stores):
     """The chart and the table of the round shown; the snapshot drawn, or None."""
+    mine = lab.member.number
     try:
-        snapshot = stores.board.snapshot(kept("board_round"))
+        snapshot = stores.board.snapshot(kept("board_round"), mine)
     except DatabaseUnavailable as exc:
         keep(DRAWN, None)
         st.warning("The class board is unavailable right now: its database cannot be reached. Training and "
@@ -79,8 +92,10 @@ def board(lab, stores):
     stores.outbox.retry_now()  # it answers: runs that wait for it need not wait out their pause
     if len(snapshot.rounds) > 1:
         round_picker(snapshot)
-    st.markdown(f"Runs in this class: {len(snapshot.runs)}")
-    mine = lab.member.number
+    st.markdown(f"Runs in this class: {snapshot.total}")
+    if len(snapshot.runs) < snapshot.total:
+        st.caption(f"The chart and the table show the {BEST} most accurate runs of the {snapshot.total:,}, and "
+                   "every one of yours.")
     st.vega_lite_chart(board_rows(snapshot.runs, mine), board_spec(), width="stretch")
     if snapshot.runs:
         st.caption("Your runs are the large outlined points. Hover over a point for its settings.")

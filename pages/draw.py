@@ -77,7 +77,7 @@ def uploaded_image():
     except ImageError as exc:
         st.error(f"{plain(file.name)}: {exc}.")
         return None
-    st.image(viewable(picture, CANVAS), caption=file.name)
+    st.image(viewable(picture, CANVAS), caption=plain(file.name))  # a caption renders Markdown
     return image
 
 

@@ -20,11 +20,11 @@ COMPARED = 4  # runs overlaid at first: the newest
 CODE_FILES = {".py": ("script", "text/x-python"), ".ipynb": ("notebook", "application/x-ipynb+json")}
 
 
-def compared(names: list[str]) -> list[str]:
-    """The runs to overlay: the learner's last choice, plus every run new since."""
-    fresh = [name for name in names if name not in kept("compared_seen", set())]
-    keep("compared_seen", set(names))
-    chosen = [name for name in kept("compare_runs", []) if name in names]
+def compared(ids: list[str]) -> list[str]:
+    """The runs to overlay, by id: the learner's last choice, plus every run new since."""
+    fresh = [run_id for run_id in ids if run_id not in kept("compared_seen", set())]
+    keep("compared_seen", set(ids))
+    chosen = [run_id for run_id in kept("compare_runs", []) if run_id in ids]
     if fresh:
         chosen = (chosen + fresh)[-COMPARED:]
         keep("compare_runs", chosen)
@@ -53,11 +53,12 @@ def history_section(lab, busy: bool) -> None:
     st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={"accuracy": st.column_config.NumberColumn(format="%.4f"),
                                 "best": st.column_config.NumberColumn(format="%.4f")})
-    names = [run.name for run in runs]
+    names = {run.id: run.name for run in runs}
     pick, metric = st.columns([3, 1])
-    chosen = remembered(pick.multiselect, "Compare runs", "compare_runs", load=lambda: compared(names), options=names)
+    chosen = remembered(pick.multiselect, "Compare runs", "compare_runs", load=lambda: compared(list(names)),
+                        options=list(names), format_func=names.get)
     shown = metric.selectbox("Curve", list(OVERLAY_METRICS), format_func=OVERLAY_METRICS.get, key="compare_metric")
-    picked = [(run, label) for run, label in zip(runs, labels) if run.name in chosen and run.history]
+    picked = [(run, label) for run, label in zip(runs, labels) if run.id in chosen and run.history]
     if picked:
         named = [(f"{title(run)}: {label}" if label else title(run), run.history) for run, label in picked]
         st.vega_lite_chart(overlay_rows(named, shown), overlay_spec(shown), width="stretch")
@@ -67,11 +68,12 @@ def history_section(lab, busy: bool) -> None:
 
 def same_start(lab, busy: bool) -> None:
     """Train again from the first weights of an earlier run, with the settings above."""
-    names = [run.name for run in lab.runs_for(lab.settings.digits)]
+    names = {run.id: run.name for run in lab.runs_for(lab.settings.digits)}
     if not names:
         return
     row = st.container(horizontal=True, vertical_alignment="bottom")  # the button goes below when it does not fit
-    row.selectbox("Start from the first weights of", names, index=len(names) - 1, key="again_from", width=240)
+    row.selectbox("Start from the first weights of", list(names), index=len(names) - 1, format_func=names.get,
+                  key="again_from", width=240)
     row.button("Train again from the same start", key="again_button", icon=":material/replay:", disabled=busy)
     st.caption("A new run with the settings above, but the model, hidden sizes, init and seed of the run chosen: it "
                "begins from exactly its first weights. The seed also shuffles the images into the same order, so with "
@@ -149,13 +151,14 @@ def main() -> None:
     current = lab.newest()
     show_flashed("train")
     if training:
-        current = lab.start_run(data, lab.run_named(st.session_state.get("again_from")) if again else None)
+        current = lab.start_run(data, lab.run_with_id(st.session_state.get("again_from")) if again else None)
         stop.button("Stop training", key="stop_training", icon=":material/stop_circle:")
         with session_work("train") as work:
             try:
                 train_live(current, view, work)
             finally:  # still holding the session: the page run that the click starts waits for this
-                record_run(lab, current)
+                if refused := record_run(lab, current):
+                    lab.flash("train", f"{current.name} is not on the class board: {refused}.", "info")
                 if lab.forget_unstarted(current):  # stopped while it waited for a free slot
                     lab.flash("train", f"{current.name} was stopped before it began: it waited for a free slot.",
                               "info")

@@ -29,7 +29,7 @@ def pick_run(lab):
     if not runs:
         st.info(f"No trained model for {describe_digits(digits)} yet: train one, then come back to see it.")
         st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
-        others = [run.name for run in lab.usable_runs()]
+        others = [plain(run.name) for run in lab.usable_runs()]
         if others:
             st.caption(f"{', '.join(others)} learned other digits: choose their digits on the Data page to see them.")
             st.page_link("pages/data.py", label="Choose the digits", icon=":material/grid_on:")

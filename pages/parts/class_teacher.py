@@ -1,7 +1,10 @@
 """The Class page's controls for the teacher: the teacher key unlocks starting a new round and
 hiding runs, for one browser tab. Without the key nobody can clear or hide anything."""
 
+import logging
+import math
 import os
+import secrets
 import time
 from datetime import datetime
 
@@ -10,9 +13,11 @@ import streamlit as st
 from digitnet.app_support.storage.database import DatabaseUnavailable
 from digitnet.app_support.storage.teacher import KEY_NAME, configured_key, key_matches
 from digitnet.app_support.views.wording import count
+from pages.shared.process import teacher_key_tries
 from pages.shared.session import flash, keep, kept, show_flashed
 
 UNLOCKED = "teacher_unlocked"
+TAB = "teacher_tab"  # this browser session's name among the tries
 
 
 def teacher_key() -> str | None:
@@ -24,14 +29,26 @@ def teacher_key() -> str | None:
 
 
 def unlock() -> None:
+    """Check the key typed, unless this tab or its address has tried too many wrong ones lately
+    (serving/throttle.py); a wrong one is logged, without what was typed."""
     entered = st.session_state.get("teacher_key_entered", "")
     st.session_state["teacher_key_entered"] = ""  # the key does not stay in the field
+    # Streamlit gives no address for 127.0.0.1, where a local proxy's clients all come from: one count for them.
+    address = st.context.ip_address or "this machine"
+    tries, keys = teacher_key_tries(), (f"tab {st.session_state.setdefault(TAB, secrets.token_hex(8))}",
+                                        f"address {address}")
+    if wait := tries.wait(*keys):
+        flash("teacher", f"Too many wrong keys: try again in {math.ceil(wait)} s.", "error")
+        return
     key = teacher_key()
     if key is not None and key_matches(entered, key):
+        tries.forgive(keys[0])
         keep(UNLOCKED, True)
         flash("teacher", "Unlocked in this browser tab.", "success")
-    else:
-        flash("teacher", "That is not the teacher key: nothing is unlocked.", "error")
+        return
+    wrong = tries.failed(*keys)
+    logging.getLogger(__name__).warning("a wrong teacher key from %s (%d in a row)", address, wrong)
+    flash("teacher", "That is not the teacher key: nothing is unlocked.", "error")
 
 
 def as_teacher(action):
@@ -61,6 +78,29 @@ def hide(board) -> None:
     flash("teacher", f"Hidden from every board: {count(hidden, 'run')}.", "success")
 
 
+def hide_name(board, round_id: int, names: dict) -> None:
+    if (chosen := st.session_state.get("teacher_hide_name")) is None:
+        flash("teacher", "Choose a name to hide first.", "info")
+        return
+    hidden = board.hide_name(round_id, *chosen)
+    flash("teacher", f"Hidden from every board: {count(hidden, 'run')} of {names.get(chosen, 'that name')}.", "success")
+
+
+def name_hider(board, round_id: int) -> None:
+    """Every run of one name at once: a learner who floods the board, say."""
+    try:
+        names = {(name.nickname, name.learner): name for name in board.names(round_id)}
+    except DatabaseUnavailable:
+        return
+    shown = {key: name.shown for key, name in names.items()}
+    labels = {key: f"{name.shown} · {count(name.runs, 'run')}" for key, name in names.items()}
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    row.selectbox("Hide every run of", list(names), index=None, placeholder="a name on the board",
+                  key="teacher_hide_name", format_func=labels.get)
+    row.button("Hide them all", key="teacher_hide_name_button", on_click=as_teacher(hide_name),
+               args=(board, round_id, shown), icon=":material/visibility_off:")
+
+
 def teacher_panel(board, snapshot) -> None:
     """The key's field, or once unlocked: a new round, hiding runs of the round shown, locking again."""
     with st.expander("For the teacher", icon=":material/school:"):
@@ -84,4 +124,5 @@ def teacher_panel(board, snapshot) -> None:
                            key="teacher_hide")
             st.button("Hide them", key="teacher_hide_button", on_click=as_teacher(hide), args=(board,),
                       icon=":material/visibility_off:")
+            name_hider(board, snapshot.shown.id)
         st.button("Lock", key="teacher_lock", on_click=lambda: keep(UNLOCKED, False), icon=":material/lock:")

@@ -9,6 +9,7 @@ import time
 
 import streamlit as st
 
+from digitnet.app_support.serving.throttle import Throttle
 from digitnet.app_support.serving.training_queue import Slots
 from digitnet.app_support.serving.warmup import set_up_torch, warm_up
 from digitnet.app_support.session.work import Work, Works
@@ -61,6 +62,12 @@ def training_slots() -> Slots:
     one per session to compare with no queue)."""
     slots = os.environ.get("DIGITNET_TRAINING_SLOTS", "")
     return Slots(int(slots) if slots.isdigit() else len(os.sched_getaffinity(0)))
+
+
+@st.cache_resource
+def teacher_key_tries() -> Throttle:
+    """Wrong teacher keys, per browser session and per client address, for the whole process."""
+    return Throttle()
 
 
 def settings() -> dict:
@@ -128,14 +135,24 @@ def work_of(browser: str | None) -> Work:
         return Work()
 
 
-def record_run(lab, run) -> None:
-    """Send a run that finished, or was stopped after at least one epoch, to the class board.
-    It never waits for the database and never fails because of it."""
+def record_run(lab, run) -> str | None:
+    """Send a run that finished, or was stopped after at least one epoch, to the class board;
+    why the board does not take it, when it does not (board.refusal: a learner's runs are
+    limited). It asks the board that once, not while the board is known to be away, and never
+    fails because of the database: a run waits for it."""
     record = RunRecord.of(run, lab.member.nickname, time.time())
-    if record is not None:
-        try:
-            board = database()
-            board.outbox.send(board.board.recording(record, lab.member))
-            lab.work.save_member()  # the number the board gives it, once it has
-        except DatabaseUnavailable as exc:
-            logging.getLogger(__name__).error("run %s not recorded: %s", run.id, exc)
+    if record is None:
+        return None
+    try:
+        stores = database()
+    except DatabaseUnavailable as exc:
+        logging.getLogger(__name__).error("run %s not recorded: %s", run.id, exc)
+        return None
+    try:
+        if not stores.outbox.trouble and (refused := stores.board.refusal(record, lab.member)):
+            return refused
+    except DatabaseUnavailable:
+        pass  # sent all the same: it waits for the board with the rest
+    stores.outbox.send(stores.board.recording(record, lab.member))
+    lab.work.save_member()  # the number the board gives it, once it has
+    return None

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from harness.browser import sidebar
+
 pytestmark = pytest.mark.browser
 
 EXCEPTION = '[data-testid="stException"]'
@@ -79,6 +81,8 @@ def test_a_link_past_the_epochs_slider_opens_the_page(page, app_url, path):
     "[Session expired, log in](https://evil.example/login)",
     "![x](https://evil.example/t.png)",
     "<img src=https://evil.example/h.png> **bold** `code` www.evil.example",
+    ":red[red] :material/home: :smile: $x$",  # a colour, an icon, an emoji, maths
+    "mailto:a@evil.example http:evil.example",
 ])
 def test_markdown_in_a_link_is_shown_as_typed(page, app_url, value):
     """local_page fails the test on any request off this machine: an image would be one."""
@@ -89,6 +93,55 @@ def test_markdown_in_a_link_is_shown_as_typed(page, app_url, value):
     assert value[:30] in warning.inner_text().replace("\u200b", "")  # as typed, to the eye
     assert page.locator('a[href*="evil"]').count() == 0
     assert page.locator('img[src*="evil"]').count() == 0
+    no_traceback(page)
+
+
+HOSTILE = "![x](http:127.0.0.1:9/t) [Session expired](http:127.0.0.1:9/login)"
+
+
+def model_of_three_and_eight() -> bytes:
+    from digitnet.files.modelfile import model_bytes
+    from digitnet.lesson.models import build_model
+    from digitnet.lesson.settings import Settings
+
+    settings = Settings(model="linear", digits=(3, 8)).checked()
+    return model_bytes(build_model("linear", settings.n_outputs, settings.hidden, settings.init), settings, {})
+
+
+def no_link_or_image_from(page, requests: list[str]) -> None:
+    """Nothing on the page links to or shows 127.0.0.1:9 (the names' address), and nothing asked for it:
+    a browser reads http:127.0.0.1:9/t as a path of the app's own address."""
+    main = page.get_by_test_id("stMain")
+    assert main.locator("a[href*='127.0.0.1:9'], img[src*='127.0.0.1:9']").count() == 0
+    assert main.locator("strong, em, code").filter(has_text="bold").count() == 0
+    assert not [url for url in requests if "127.0.0.1:9" in url]
+
+
+def test_file_names_show_as_typed_on_weights_and_draw(page, app_url):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{app_url}/train")
+    model = {"name": f"{HOSTILE}.safetensors", "mimeType": "application/octet-stream",
+             "buffer": model_of_three_and_eight()}
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(model)
+    page.get_by_text("every page now does too").wait_for()
+    page.get_by_text("All ten digits").click()  # the model's digits are other digits now
+    settle(page)
+    sidebar(page, "Weights")
+    caption = page.get_by_text("learned other digits")
+    caption.wait_for()
+    assert f"{HOSTILE}.safetensors (uploaded) learned other digits" in caption.inner_text().replace("\u200b", "")
+    no_link_or_image_from(page, requests)
+
+    sidebar(page, "Draw")
+    page.get_by_text("Upload a picture").click()
+    name = "**bold** [Session expired](http:127.0.0.1:9/login).png"
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        {"name": name, "mimeType": "image/png", "buffer": sixteen_bit_scan()})
+    page.get_by_text("Prediction:").first.wait_for()
+    settle(page)
+    assert page.get_by_test_id("stImageCaption").inner_text().replace("\u200b", "") == name
+    no_link_or_image_from(page, requests)
     no_traceback(page)
 
 

@@ -2,13 +2,15 @@
 runs of the Train page on it, nicknames as plain text, the teacher's key and a board that is away."""
 
 import io
+import time
 
 import pyarrow as pa
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from digitnet.app_support.storage.board import Board
-from harness.board_filler import fill, unopenable_database
+from digitnet.app_support.storage.board import BEST, PER_ROUND, Board, Member
+from harness.board_filler import fill, made_up, unopenable_database
 from pages.shared import process
 from tests.apptest import APP, click, open_page
 
@@ -20,6 +22,7 @@ def database(tmp_path, monkeypatch) -> str:
     url = f"sqlite:///{tmp_path / 'class.sqlite3'}"
     monkeypatch.setenv("DIGITNET_DATABASE_URL", url)
     monkeypatch.delenv("DIGITNET_TEACHER_KEY", raising=False)
+    process.teacher_key_tries.clear()  # the wrong keys counted in this process so far
     return url
 
 
@@ -74,6 +77,67 @@ def test_a_run_trained_here_is_recorded_with_the_nickname_and_stands_out(databas
     assert sum(p["mine"] for p in points(at)) == 1
 
 
+def test_a_nickname_like_an_anonymous_learners_or_one_that_draws_nothing_is_not_taken(database):
+    at = open_page("class")
+    number = at.session_state.lab.member.number
+    at.text_input(key="nickname").input("Ada").run()
+    at.text_input(key="nickname").input(f"Learner  {number + 1}").run()
+    assert not at.exception
+    assert "reads like the name the board gives a learner without a nickname" in at.warning[0].value
+    assert at.text_input(key="nickname").value == "Ada" and "as **Ada**." in at.caption[0].value
+    at.text_input(key="nickname").input("\u3164\u2800").run()  # Hangul filler, blank Braille
+    assert at.session_state.lab.member.nickname == ""
+    assert f"as **learner {number}**." in at.caption[0].value
+    assert "Nothing of that nickname can be seen" in at.info[0].value
+
+
+def test_the_board_table_holds_no_spreadsheet_formula(database):
+    """Its "Download as CSV" writes the cells as they are, and a spreadsheet would run this one."""
+    formula = '=HYPERLINK("http://127.0.0.1:9","x")'
+    board = Board(database)
+    board.record(made_up("a", 1, nickname=formula), Member(nickname=formula))
+    board.record(made_up("b", 2, nickname="-_-"), Member(nickname="-_-"))
+    table = open_page("class").dataframe[0].value
+    assert sorted(table["who"]) == ["'-_-", f"'{formula}"]
+
+
+def test_a_learner_pressing_train_again_and_again_is_recorded_once_in_five_seconds(database):
+    at = open_page("train", {"model": "linear", "epochs": "1", "bs": "1024"})
+    click(at, "train_button")
+    click(at, "train_button")  # a second or two later
+    assert process.database().outbox.wait_until_empty(30)
+    info = " ".join(e.value for e in at.info)
+    assert "run 2 is not on the class board: the board keeps one run of a learner in 5 s" in info
+    assert Board(database).snapshot().total == 1
+
+
+def test_a_learner_with_a_hundred_runs_in_the_round_is_told_the_next_is_not_recorded(database):
+    at = open_page("class")
+    member = at.session_state.lab.member
+    for k in range(PER_ROUND):  # earlier, one a minute
+        Board(database).record(made_up(f"mine-{k}", k, finished=time.time() - 60 * (PER_ROUND - k)), member)
+    at.switch_page("pages/train.py").run()
+    at.query_params.update({"model": "linear", "epochs": "1", "bs": "1024"})
+    click(at, "train_button")
+    assert "run 1 is not on the class board: the board keeps 100 runs of each learner a round" in at.info[0].value
+    assert "run 1: validation accuracy" in at.success[0].value  # trained all the same, and kept here
+    assert Board(database).snapshot().total == PER_ROUND
+
+
+def test_a_board_of_many_runs_shows_the_best_and_the_learners_own(database):
+    fill(Board(database), 0, BEST + 20)
+    at = open_page("class")
+    member = at.session_state.lab.member
+    Board(database).record(made_up("a-mine", 110, finished=time.time() - 600), member)  # the worst accuracy
+    at.run()
+    assert count_line(at) == f"Runs in this class: {BEST + 21}"
+    assert f"show the {BEST} most accurate runs of the {BEST + 21:,}, and every one of yours" in \
+        " ".join(c.value for c in at.caption)
+    table = at.dataframe[0].value
+    assert len(table) == BEST + 1 and list(table["yours"]).count("★") == 1
+    assert len(points(at)) == BEST + 1
+
+
 def test_without_a_teacher_key_nobody_can_clear_or_hide(database):
     fill(Board(database), 0, 2)
     at = open_page("class")
@@ -88,6 +152,25 @@ def test_a_wrong_key_is_refused_and_unlocks_nothing(database, monkeypatch):
     assert at.text_input(key="teacher_key_entered").value == ""  # what was typed does not stay in the field
     assert "That is not the teacher key: nothing is unlocked." in [e.value for e in at.error]
     assert not [b for b in at.button if b.key == "teacher_new_round"]
+
+
+def test_after_five_wrong_keys_one_try_every_few_seconds_and_each_is_logged(database, monkeypatch, caplog):
+    monkeypatch.setenv("DIGITNET_TEACHER_KEY", KEY)
+    # AppTest has no connection: every page run comes from this address, as a browser's would
+    monkeypatch.setattr(type(st.context), "ip_address", property(lambda _: "192.0.2.7"))
+    at = open_page("class")
+    for n in range(5):
+        unlock(at, f"guess {n}")
+        assert [e.value for e in at.error] == ["That is not the teacher key: nothing is unlocked."]
+    unlock(at, KEY)  # even the right key waits its turn now
+    [refused] = [e.value for e in at.error]
+    assert refused.startswith("Too many wrong keys: try again in ") and refused.endswith(" s.")
+    assert not [b for b in at.button if b.key == "teacher_new_round"]
+    unlock(another := open_page("class"), KEY)  # a new tab from the same address waits too
+    assert [e.value[:34] for e in another.error] == ["Too many wrong keys: try again in "]
+    logged = [record for record in caplog.records if "wrong teacher key" in record.getMessage()]
+    assert len(logged) == 5 and all(record.levelname == "WARNING" for record in logged)
+    assert not [record for record in caplog.records if "guess" in record.getMessage()]  # never what was typed
 
 
 def test_the_teacher_starts_a_new_round_shows_the_last_again_and_hides_a_run(database, monkeypatch):
@@ -105,6 +188,16 @@ def test_the_teacher_starts_a_new_round_shows_the_last_again_and_hides_a_run(dat
     click(at, "teacher_hide_button")
     assert count_line(at) == "Runs in this class: 2"
     assert "made-up-1" not in [run.id for run in Board(database).snapshot(1).runs]
+    spam, later = Member(nickname="spam"), time.time() + 1  # in round 2
+    for k in range(3):
+        Board(database).record(made_up(f"spam-{k}", k, finished=later + 10 * k, nickname="spam"), spam)
+    Board(database).record(made_up("other", 3, finished=later), Member())
+    at.selectbox(key="board_round_choice").set_value(2).run()
+    assert count_line(at) == "Runs in this class: 4"
+    at.selectbox(key="teacher_hide_name").set_value(("spam", None)).run()
+    click(at, "teacher_hide_name_button")
+    assert count_line(at) == "Runs in this class: 1"
+    assert "Hidden from every board: 3 runs of spam." in [e.value for e in at.success]
     click(at, "teacher_lock")
     assert not [b for b in at.button if b.key == "teacher_new_round"]
 

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageFilter
 from streamlit.testing.v1 import AppTest
 
+from digitnet.app_support.views.wording import plain
 from digitnet.drawing.defaults import default_model
 from digitnet.drawing.generated import DIGITS, NONDIGITS, draw, rgba
 from digitnet.drawing.predict import classify
@@ -173,6 +174,14 @@ def test_upload_a_photo_of_dark_ink_on_light_paper():
         assert not at.exception and not at.error
         assert predictions(at) == [f"Prediction: {digit}"]
         assert len(at.get("image")) == 1  # the upload is shown, shrunk
+
+
+def test_an_uploaded_pictures_name_is_its_caption_as_typed():
+    """st.image's caption renders Markdown: a file name's link would be live there."""
+    name = "**bold** [Session expired](http:127.0.0.1:9/login).png"
+    at = upload(draw_page(), name, png(paper_photo(6)))
+    [image] = at.get("image")
+    assert [shown.caption for shown in image.proto.imgs] == [plain(name)]
 
 
 def test_upload_of_a_sideways_phone_photo_is_turned_upright():

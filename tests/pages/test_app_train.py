@@ -53,7 +53,7 @@ def test_sliders_set_the_run_and_every_run_is_kept():
     runs = at.session_state.lab.runs
     assert [r.settings.lr for r in runs] == [0.1, 1.0]
     assert all(len(r.history) == 1 for r in runs)
-    assert at.multiselect(key="compare_runs").value == ["run 1", "run 2"]
+    assert at.multiselect(key="compare_runs").values == ["run 1", "run 2"]  # as shown
 
 
 def test_settings_survive_switching_pages():
@@ -180,6 +180,27 @@ def test_an_uploaded_model_of_other_digits_says_the_task_changed_and_joins_the_h
     assert history["accuracy"][0] == pytest.approx(run.history[-1].accuracy)
 
 
+def test_two_files_of_one_name_are_two_runs_and_each_starts_again_as_itself():
+    from digitnet.lesson.run import Run
+    from digitnet.lesson.settings import Settings
+
+    data, at = load_dataset((2, 6)), train_page()
+    for seed in (1, 2):
+        run = Run(Settings(model="linear", epochs=1, seed=seed), data)
+        list(run.fit())
+        at.file_uploader(key="model_upload").set_value(
+            ("digitnet-linear-2v6.safetensors", model_bytes(run.model, run.settings, run.metrics()), "x")).run()
+    names = ["digitnet-linear-2v6.safetensors (uploaded)", "digitnet-linear-2v6.safetensors (uploaded, 2)"]
+    history = next(d.value for d in at.dataframe if "run" in d.value.columns)
+    assert list(history["run"]) == names
+    assert at.selectbox(key="again_from").options == names
+    at.selectbox(key="again_from").set_value(at.session_state.lab.runs[1].id).run()
+    at.button(key="again_button").click().run()
+    assert not at.exception
+    again = at.session_state.lab.runs[-1]
+    assert again.same_start_as == names[1] and again.settings.seed == 2  # the second file's, not the first's
+
+
 def test_the_page_says_whether_the_work_is_saved(tmp_path, monkeypatch):
     assert "Saved as you go" in texts(train_page().caption)
     monkeypatch.setenv("DIGITNET_DATABASE_URL", unopenable_database(tmp_path).replace("sqlite:", "mysql:"))
@@ -254,7 +275,7 @@ def test_train_again_from_the_same_start_compares_only_what_changed():
     at.select_slider(key="setting_lr").set_value(0.1).run()
     at.radio(key="setting_model").set_value("mlp").run()  # the new run takes run 1's model all the same
     at.number_input(key="setting_seed").set_value(11).run()
-    assert at.selectbox(key="again_from").value == "run 1"
+    assert at.selectbox(key="again_from").options[at.selectbox(key="again_from").index] == "run 1"
     at.button(key="again_button").click().run()
     assert not at.exception
     first, again = at.session_state.lab.runs

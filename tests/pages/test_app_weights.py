@@ -9,6 +9,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from digitnet.app_support.session.lab import Lab
+from digitnet.app_support.views.wording import plain
 from digitnet.files.modelfile import load_model, model_bytes
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
 from digitnet.lesson.inspection import answers, batch_gradients, layers, training_batch
@@ -168,6 +169,19 @@ def test_a_loaded_model_has_one_set_of_weights_and_the_runs_can_be_switched(mlp_
     at.selectbox(key="weights_run").set_value(0).run()
     assert not at.exception
     assert at.select_slider(key="weights_epoch_0").options == ["start", "epoch 1"]
+
+
+def test_models_of_other_digits_are_named_as_typed_not_as_markdown():
+    """A file name is the learner's to choose: as Markdown this one drew a picture fetched from
+    127.0.0.1:9 and a link that said the session had expired."""
+    name = "![x](http:127.0.0.1:9/t) [Session expired](http:127.0.0.1:9/login).safetensors"
+    settings = Settings(model="linear", digits=(3, 8)).checked()
+    model = build_model("linear", settings.n_outputs, settings.hidden, settings.init)
+    lab = Lab(Settings(digits=(2, 6)))
+    lab.add_saved(load_model(model_bytes(model, settings, {})), load_dataset((3, 8)), name)
+    at = weights_page(lab)
+    [caption] = [c.value for c in at.caption if "learned other digits" in c.value]
+    assert caption.startswith(f"{plain(name + ' (uploaded)')} learned other digits")
 
 
 def test_a_wide_net_is_drawn_in_part():

@@ -140,8 +140,8 @@ class Lab:
         """The run's place in the session, counting from 0: it names the widgets that show it."""
         return self.work.runs.index(run)
 
-    def run_named(self, name: str | None) -> Run | None:
-        return next((run for run in self.work.runs if run.name == name), None)
+    def run_with_id(self, run_id: str | None) -> Run | None:
+        return next((run for run in self.work.runs if run.id == run_id), None)
 
     def newest(self) -> Run | None:
         return self.work.runs[-1] if self.work.runs else None

@@ -9,6 +9,7 @@ saved; past that a new run is kept in the tab only, until the learner agrees to 
 oldest (make_room).
 """
 
+import itertools
 import threading
 import time
 import weakref
@@ -96,6 +97,7 @@ class Work:
             except (DigitnetError, KeyError, RuntimeError, ValueError) as exc:
                 logging.getLogger(__name__).error("saved run %s cannot be rebuilt: %s", entry.id, exc)
                 continue
+            run.name = unused_name(run.name, {other.name for other in self._runs})  # saved before names were kept apart
             self._runs.append(run)
             saver = RunSaver(self, entry.position, in_database=True)
             saver.losses_saved = len(run.batch_losses) - len(entry.later_losses)
@@ -118,8 +120,10 @@ class Work:
     # What the Lab asks of it
 
     def add_run(self, run):
-        """A new run of the browser, saved from now on (unless it has MAX_RUNS saved already)."""
+        """A new run of the browser, saved from now on (unless it has MAX_RUNS saved already), renamed if
+        another of its runs has its name: two files of one name made two runs no list could tell apart."""
         with self.lock:
+            run.name = unused_name(run.name, {other.name for other in self.runs})
             self.runs.append(run)
             self._watch(run, made_now())
         return run
@@ -201,8 +205,7 @@ class Work:
         """Take in the work of a tab made before its browser was known: runs, digits, fine-tunings."""
         with self.lock:
             for run in other.runs:
-                self.runs.append(run)
-                self._watch(run, made_now())
+                self.add_run(run)
             for image, label in zip(other.my_digits.images, other.my_digits.labels):
                 self.add_digit(image.astype(np.float32) / 255, label)
             for outcome in other.fine_tunings:
@@ -230,6 +233,15 @@ class Work:
             for index in range(first, len(self.my_digits)):
                 self.send(self.stores.saved.digit(self.browser, made_now() + index, self.my_digits.labels[index],
                                                   self.my_digits.images[index].tobytes()))
+
+
+def unused_name(name: str, taken) -> str:
+    """`name`, or the first of "x (uploaded, 2)", "x (uploaded, 3)"... for "x (uploaded)", of "run 3 (2)",
+    "run 3 (3)"... for "run 3", that is not `taken`."""
+    if name not in taken:
+        return name
+    form = f"{name[:-1]}, {{}})" if name.endswith(")") else f"{name} ({{}})"
+    return next(form.format(k) for k in itertools.count(2) if form.format(k) not in taken)
 
 
 def rebuilt(saved: SavedBrowser, browser: str, stores, data_for) -> Work:

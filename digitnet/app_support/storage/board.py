@@ -7,6 +7,7 @@ them.
 """
 
 import json
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,14 +18,44 @@ from .database import Database
 from .outbox import Write
 
 NICKNAME_LENGTH = 24
+# A learner's runs the board takes (Board.refusal): one in RECORD_EVERY seconds, PER_ROUND a round. One
+# browser pressing Train again and again had recorded 4.6 runs a second, and 30,000 runs slowed every Class page.
+RECORD_EVERY = 5.0
+PER_ROUND = 100
+BEST = 500  # runs a Class page shows at most: the most accurate of the round, and the learner's own besides
 SHOWN = "id, learner, nickname, finished, status, model, digits, lr, bs, epochs, seed, described, accuracy"
+# The round's runs for a Class page, each query through an index (migration 3), so that a page costs
+# the same with 30,000 runs as with 500: how many, the best, the learner's.
+COUNT_SHOWN = "SELECT count(*) FROM runs WHERE round = ? AND hidden = 0"
+BEST_RUNS = f"SELECT {SHOWN} FROM runs WHERE round = ? AND hidden = 0 ORDER BY accuracy DESC, id DESC LIMIT ?"
+OWN_RUNS = f"SELECT {SHOWN} FROM runs WHERE round = ? AND learner = ? AND hidden = 0"
+# A learner's runs in the round a run that finished at a time goes into, and those within RECORD_EVERY of it.
+LEARNERS_RUNS = ("SELECT count(*), count(CASE WHEN finished > ? AND finished < ? THEN 1 END) FROM runs"
+                 " WHERE round = (SELECT max(id) FROM rounds WHERE started <= ?) AND learner = ? AND id <> ?")
+
+
+# Letters and signs that draw nothing, taken for spaces: the Hangul fillers and the blank Braille pattern.
+BLANK = set("\u115f\u1160\u3164\uffa0\u2800")
+ANONYMOUS = re.compile(r"learner\d+")  # anonymous()'s names, in letters and digits only
 
 
 def clean_nickname(text) -> str:
     """A nickname as the board keeps it: no control or format characters (they can hide or
-    reorder text), runs of spaces made one, at most NICKNAME_LENGTH characters."""
-    shown = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in str(text))
-    return " ".join(shown.split())[:NICKNAME_LENGTH]
+    reorder text), blanks as spaces, runs of spaces made one, at most NICKNAME_LENGTH characters;
+    empty when none of it can be seen (spaces, blanks, combining marks only)."""
+    shown = "".join(" " if unicodedata.category(char)[0] in "CZ" or char in BLANK else char for char in str(text))
+    kept = " ".join(shown.split())[:NICKNAME_LENGTH]
+    return kept if any(unicodedata.category(char)[0] not in "MZ" for char in kept) else ""
+
+
+def nickname_refused(nickname: str) -> str | None:
+    """Why the board does not take a (clean) nickname, or None: one that reads as the name the board
+    gives a learner without one would make two learners look the same."""
+    letters = "".join(char for char in unicodedata.normalize("NFKC", nickname).casefold() if char.isalnum())
+    if ANONYMOUS.fullmatch(letters):
+        return (f"“{nickname}” reads like the name the board gives a learner without a nickname, so two learners "
+                "would look the same: choose another one, or leave it empty to appear as your number")
+    return None
 
 
 def anonymous(number: int | None) -> str:
@@ -94,12 +125,24 @@ class Round:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One consistent reading of the board: its version, its rounds, the runs of one round."""
+    """One consistent reading of the board: its version, its rounds, the runs of one round that a
+    page shows (the BEST most accurate and the learner's, oldest first) and how many it has."""
 
     version: int
     rounds: list[Round]
     shown: Round
     runs: list[BoardRun]
+    total: int  # the round's runs that are not hidden
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name on the board and its runs: a nickname (whoever took it), or one learner's anonymous name."""
+
+    shown: str
+    nickname: str
+    learner: int | None  # whose anonymous name; None for a nickname
+    runs: int
 
 
 class Board:
@@ -112,15 +155,37 @@ class Board:
         """The count of changes to the board: new runs, hidden runs, new rounds."""
         return self.database.read("SELECT version FROM board")[0][0]
 
-    def snapshot(self, round_id: int | None = None) -> Snapshot:
-        """The runs of round `round_id` (default or unknown: the current one) that are not hidden."""
+    def snapshot(self, round_id: int | None = None, mine: int | None = None, best: int = BEST) -> Snapshot:
+        """The runs of round `round_id` (default or unknown: the current one) that are not hidden: the
+        `best` most accurate, and those of learner `mine`."""
         with self.database.transaction(write=False) as run:
             version = run("SELECT version FROM board").fetchone()[0]
             rounds = [Round(*row) for row in run("SELECT id, started FROM rounds ORDER BY id").fetchall()]
             shown = next((r for r in rounds if r.id == round_id), rounds[-1])
-            rows = run(f"SELECT {SHOWN} FROM runs WHERE round = ? AND hidden = 0 ORDER BY finished, id", (shown.id,))
-            runs = [BoardRun(row[0], row[1], row[2] or anonymous(row[1]), *row[3:]) for row in rows.fetchall()]
-        return Snapshot(version, rounds, shown, runs)
+            total = run(COUNT_SHOWN, (shown.id,)).fetchone()[0]
+            rows = run(BEST_RUNS, (shown.id, best)).fetchall()
+            if mine is not None:
+                rows += run(OWN_RUNS, (shown.id, mine)).fetchall()
+        rows = sorted({row[0]: row for row in rows}.values(), key=lambda row: (row[3], row[0]))  # finished, id
+        runs = [BoardRun(row[0], row[1], row[2] or anonymous(row[1]), *row[3:]) for row in rows]
+        return Snapshot(version, rounds, shown, runs, total)
+
+    def refusal(self, record: RunRecord, member: Member) -> str | None:
+        """Why the board does not take this run of the learner's, or None: PER_ROUND of theirs are in
+        its round already, or another of theirs finished less than RECORD_EVERY seconds from it. The
+        Train page asks before it sends a run, and says why (a read: writes do not ask again)."""
+        if member.number is None:  # no number, no run on the board yet
+            return None
+        near = (record.finished - RECORD_EVERY, record.finished + RECORD_EVERY)
+        with self.database.transaction(write=False) as run:
+            kept, close = run(LEARNERS_RUNS, (*near, record.finished, member.number, record.id)).fetchone()
+        if kept >= PER_ROUND:
+            return (f"the board keeps {PER_ROUND} runs of each learner a round, and {kept} of yours are there. "
+                    "Your runs stay here as before; a new round makes room")
+        if close:
+            return (f"the board keeps one run of a learner in {RECORD_EVERY:g} s, and another of yours finished less "
+                    f"than {RECORD_EVERY:g} s from it. The next run that ends later than that is recorded")
+        return None
 
     def number(self, member: Member) -> int:
         """The learner's number, given the first time it is asked for."""
@@ -160,6 +225,28 @@ class Board:
             round_id = run("INSERT INTO rounds (started) VALUES (?) RETURNING id", (started,)).fetchone()[0]
             run("UPDATE board SET version = version + 1")
         return round_id
+
+    def names(self, round_id: int) -> list[Name]:
+        """The names on the round's board and their runs not hidden, most runs first."""
+        rows = self.database.read("SELECT nickname, learner, count(*) FROM runs WHERE round = ? AND hidden = 0"
+                                  " GROUP BY nickname, learner", (round_id,))
+        runs: dict[tuple[str, int | None], int] = {}
+        for nickname, learner, n in rows:
+            key = (nickname, None) if nickname else ("", learner)
+            runs[key] = runs.get(key, 0) + n
+        names = [Name(nickname or anonymous(learner), nickname, learner, n) for (nickname, learner), n in runs.items()]
+        return sorted(names, key=lambda name: (-name.runs, name.shown))
+
+    def hide_name(self, round_id: int, nickname: str, learner: int | None = None) -> int:
+        """Hide every run of the round shown under a name: a nickname's (whoever took it), or for an
+        empty nickname, the anonymous runs of `learner`; how many were shown until now."""
+        where, values = ("nickname = ?", (nickname,)) if nickname else ("nickname = '' AND learner = ?", (learner,))
+        with self.database.transaction(write=True) as run:
+            hidden = run(f"UPDATE runs SET hidden = 1 WHERE round = ? AND hidden = 0 AND {where}",
+                         (round_id, *values)).rowcount
+            if hidden:
+                run("UPDATE board SET version = version + 1")
+        return hidden
 
     def hide(self, run_ids: list[str]) -> int:
         """Hide runs (a rude nickname, say) from every board; how many were shown until now."""

@@ -60,6 +60,12 @@ MIGRATIONS = {
         "CREATE TABLE saved_fine_tunings (browser TEXT NOT NULL, position BIGINT NOT NULL, outcome TEXT NOT NULL,"
         " PRIMARY KEY (browser, position))",
     ],
+    # The Class page reads a round's best runs and a learner's, in the order of these indexes (board.py).
+    3: [
+        "CREATE INDEX runs_by_accuracy ON runs (round, hidden, accuracy, id)",
+        "CREATE INDEX runs_by_learner ON runs (round, learner, finished)",
+        "DROP INDEX runs_by_round",  # the first two columns of runs_by_accuracy
+    ],
 }
 LATEST = max(MIGRATIONS)
 

@@ -87,7 +87,7 @@ def test_a_run_from_the_same_start_is_kept_with_the_name_of_the_earlier_one(smal
     lab = Lab(Settings(model="linear", seed=2, epochs=1))
     first = lab.start_run(small)
     lab.settings = lab.settings.replace(lr=0.1, seed=8)
-    again = lab.start_run(small, lab.run_named("run 1"))
+    again = lab.start_run(small, lab.run_with_id(first.id))
     assert lab.runs == [first, again] and again.name == "run 2"
     assert again.same_start_as == "run 1" and again.settings.seed == 2
-    assert lab.run_named("run 9") is None
+    assert lab.run_with_id("no such run") is None

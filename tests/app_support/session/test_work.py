@@ -89,6 +89,19 @@ def test_two_tabs_share_one_body_of_work_and_both_runs_are_kept(database_url, sm
     assert sorted(run.name for run in rebuilt(database_url, browser).runs) == ["run 1", "run 2"]
 
 
+def test_a_tabs_runs_taken_in_by_its_browser_keep_names_apart(database_url, small):
+    """A tab that trained before its browser was known: its 'run 1' joins the browser's 'run 1'."""
+    stores, browser = Stores.at(database_url), new_browser()
+    saved = Lab(Settings(model="linear", epochs=1), Works(stores, load_dataset).of(browser))
+    list(saved.start_run(small).fit())
+    early = Lab(Settings(model="linear", epochs=1))
+    list(early.start_run(small).fit())
+    saved.work.adopt(early.work)
+    assert [run.name for run in saved.runs] == ["run 1", "run 1 (2)"]
+    assert stores.outbox.wait_until_empty(30)
+    assert [run.name for run in rebuilt(database_url, browser).runs] == ["run 1", "run 1 (2)"]
+
+
 def test_another_browser_or_a_guessed_key_gets_nothing(database_url, small):
     stores, browser = Stores.at(database_url), new_browser()
     list(Lab(Settings(model="linear", epochs=1), Works(stores, load_dataset).of(browser)).start_run(small).fit())

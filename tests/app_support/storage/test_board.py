@@ -13,7 +13,19 @@ import psycopg
 import pytest
 
 from digitnet.app_support.storage import database as database_module
-from digitnet.app_support.storage.board import Board, Member, RunRecord, anonymous, clean_nickname
+from digitnet.app_support.storage.board import (
+    BEST_RUNS,
+    COUNT_SHOWN,
+    LEARNERS_RUNS,
+    OWN_RUNS,
+    PER_ROUND,
+    Board,
+    Member,
+    RunRecord,
+    anonymous,
+    clean_nickname,
+    nickname_refused,
+)
 from digitnet.app_support.storage.database import LATEST, DatabaseUnavailable
 from digitnet.lesson.run import Run
 from digitnet.lesson.settings import Settings
@@ -159,6 +171,78 @@ def test_a_hidden_run_leaves_every_board(database_url):
     board.database.close()
 
 
+def test_a_page_reads_the_best_runs_its_learners_own_and_how_many(database_url):
+    board, ada = Board(database_url), Member()
+    fill(board, 0, 12)
+    board.record(made_up("ada-1", 36, finished=time.time() - 60), ada)  # the worst accuracies of made_up
+    board.record(made_up("ada-2", 73, finished=time.time() - 30), ada)
+    every = {run.id: run.accuracy for run in board.snapshot(best=100).runs}
+    best = sorted(every, key=every.get, reverse=True)[:3]
+    snapshot = board.snapshot(best=3, mine=ada.number)
+    assert snapshot.total == 14 and {run.id for run in snapshot.runs} == {*best, "ada-1", "ada-2"}
+    assert [run.finished for run in snapshot.runs] == sorted(run.finished for run in snapshot.runs)
+    assert {run.id for run in board.snapshot(best=3).runs} == set(best)
+    board.database.close()
+
+
+def plan(url: str, sql: str, params) -> str:
+    """How the database runs a query: SQLite's plan, or PostgreSQL's with table scans ruled out
+    where an index can do (its planner scans a small table whole, indexes or not)."""
+    if url.startswith("sqlite:///"):
+        rows = query(url, f"EXPLAIN QUERY PLAN {sql}", params)
+        return " | ".join(row[-1] for row in rows)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("SET enable_seqscan = off")
+        return " | ".join(row[0] for row in connection.execute(f"EXPLAIN {sql.replace('?', '%s')}", params))
+
+
+@pytest.mark.parametrize("sql, params", [
+    (COUNT_SHOWN, (1,)), (BEST_RUNS, (1, 500)), (OWN_RUNS, (1, 7)), (LEARNERS_RUNS, (1.0, 11.0, 6.0, 7, "x")),
+])
+def test_the_class_pages_queries_go_through_an_index_and_sort_nothing(database_url, sql, params):
+    board = Board(database_url)
+    fill(board, 0, 40)
+    found = plan(database_url, sql, params)
+    assert "INDEX" in found.upper(), found
+    assert not any(step in found for step in ("SCAN runs", "TEMP B-TREE", "Seq Scan on runs", "Sort")), found
+    board.database.close()
+
+
+def test_a_learners_runs_are_refused_past_one_in_five_seconds_and_a_hundred_a_round(database_url):
+    board, ada = Board(database_url), Member()
+    start = time.time() - 10_000
+    assert board.refusal(made_up("a0", 0, finished=start), ada) is None  # no number, no runs yet
+    board.record(made_up("a0", 0, finished=start), ada)
+    assert "one run of a learner in 5 s" in board.refusal(made_up("a1", 1, finished=start + 4.9), ada)
+    assert board.refusal(made_up("a0", 0, finished=start), ada) is None  # the same run sent again
+    assert board.refusal(made_up("a1", 1, finished=start + 5.1), Member()) is None  # anyone else's
+    for k in range(1, PER_ROUND):
+        board.record(made_up(f"a{k}", k, finished=start + 6 * k), ada)
+    late = made_up("late", 1, finished=start + 6 * PER_ROUND)
+    assert f"keeps {PER_ROUND} runs of each learner a round, and {PER_ROUND} of yours" in board.refusal(late, ada)
+    board.new_round(start + 6 * PER_ROUND - 1)
+    assert board.refusal(late, ada) is None  # a new round makes room
+    board.database.close()
+
+
+def test_every_run_of_one_name_is_hidden_at_once(database_url):
+    board = Board(database_url)
+    spam, spam_too, ada = Member(nickname="spam"), Member(nickname="spam"), Member()
+    for k in range(3):
+        board.record(made_up(f"s{k}", k, finished=1000.0 + 10 * k, nickname="spam"), spam)
+    board.record(made_up("t0", 5, finished=1000.0, nickname="spam"), spam_too)
+    board.record(made_up("anon", 6, finished=1000.0), ada)
+    board.record(made_up("named", 7, finished=1100.0, nickname="Ada"), ada)
+    names = board.names(1)
+    assert [(name.shown, name.runs) for name in names] == [("spam", 4), ("Ada", 1), (anonymous(ada.number), 1)]
+    before = board.version()
+    assert board.hide_name(1, "spam") == 4 and board.version() == before + 1
+    assert board.hide_name(1, "", ada.number) == 1  # the anonymous run only
+    assert [run.id for run in board.snapshot().runs] == ["named"] and board.snapshot().total == 1
+    assert board.hide_name(1, "spam") == 0 and board.version() == before + 2
+    board.database.close()
+
+
 def test_sixty_runs_finishing_at_the_same_moment_in_three_processes_are_all_there_once(database_url):
     at = time.time() + 3  # the processes are up by then
     replicas = [
@@ -227,6 +311,21 @@ def test_a_database_that_cannot_be_opened_is_unavailable(tmp_path):
     ("zero\u200bwidth", "zero width"),
     ("**bold** <b>x</b> [a](http://x)", "**bold** <b>x</b> [a](http://x)"[:24]),  # kept; escaped where shown
     ("élève 🙂", "élève 🙂"),
+    ("\u3164", ""),  # HANGUL FILLER: a letter that draws nothing
+    ("\u2800 \u115f\u1160\uffa0", ""),  # the blank Braille pattern and the other fillers
+    ("\u0301\u0308\u20dd", ""),  # combining marks with nothing to mark
+    ("Ada\u3164\u3164Lovelace", "Ada Lovelace"),
 ])
 def test_a_nickname_is_kept_as_typed_less_what_cannot_be_seen(typed, kept):
     assert clean_nickname(typed) == kept
+
+
+@pytest.mark.parametrize("typed", ["learner 13", "Learner  13", "LEARNER13", "ｌｅａｒｎｅｒ　１３", "learner\u3164 7",
+                                   "l e a r n e r 1 3", "learner-13."])
+def test_a_nickname_that_reads_as_an_anonymous_learners_is_refused(typed):
+    assert "reads like the name the board gives a learner" in nickname_refused(clean_nickname(typed))
+
+
+@pytest.mark.parametrize("typed", ["learner", "learners 13", "Ada 13", "13", "a learner"])
+def test_other_nicknames_are_taken(typed):
+    assert nickname_refused(clean_nickname(typed)) is None

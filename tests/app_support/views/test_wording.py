@@ -1,6 +1,10 @@
 import math
+import re
 
-from digitnet.app_support.views.wording import count, signed
+from hypothesis import given
+from hypothesis import strategies as st
+
+from digitnet.app_support.views.wording import ZERO_WIDTH, count, plain, signed
 
 
 def test_count_says_one_thing_and_many_things():
@@ -17,3 +21,19 @@ def test_signed_gives_three_significant_digits_of_any_float():
     # a loaded model's weights may be near float32's largest, and its gradients then overflow
     assert [signed(v) for v in (3e38, -1234567.0)] == ["+3.000e+38", "-1.235e+06"]
     assert [signed(v) for v in (math.nan, math.inf, -math.inf)] == ["NaN", "+inf", "-inf"]
+
+
+def read(markdown: str) -> str:
+    """The characters a reader sees of Markdown made of backslash escapes and zero-width spaces only."""
+    return re.sub(r"\\(.)", r"\1", markdown.replace(ZERO_WIDTH, ""))
+
+
+@given(st.text(st.characters(blacklist_characters="\r\n\u200b")))
+def test_plain_text_reads_as_typed(text):
+    assert read(plain(text)) == text
+
+
+def test_plain_text_is_one_line_and_begins_nothing():
+    assert read(plain("a\nb\r\nc")) == "a b c"
+    assert [plain(text)[:2] for text in ("- x", "+ x", "1. x")] == ["\\-", "\\+", "1\\"]
+    assert plain("    code").startswith(ZERO_WIDTH)  # four spaces would begin a block of code
