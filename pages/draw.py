@@ -77,7 +77,8 @@ def uploaded_image():
     except ImageError as exc:
         st.error(f"{plain(file.name)}: {exc}.")
         return None
-    st.image(viewable(picture, CANVAS), caption=plain(file.name))  # a caption renders Markdown
+    # a caption renders Markdown; alt is an attribute, read as it is
+    st.image(viewable(picture, CANVAS), caption=plain(file.name), alt=f"The picture you uploaded, {file.name}")
     return image
 
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from digitnet.app_support.views.charts import OVERLAY_METRICS, overlay_rows, overlay_spec
+from digitnet.app_support.views.charts import OVERLAY_METRICS, overlay_rows, overlay_spec, overlay_table
+from digitnet.app_support.views.in_words import overlay_in_words
 from digitnet.app_support.views.wording import plain
 from digitnet.errors import ExportError, ModelFileError
 from digitnet.export.writer import export, replay_settings
@@ -61,8 +62,12 @@ def history_section(lab, busy: bool) -> None:
     picked = [(run, label) for run, label in zip(runs, labels) if run.id in chosen and run.history]
     if picked:
         named = [(f"{title(run)}: {label}" if label else title(run), run.history) for run, label in picked]
-        st.vega_lite_chart(overlay_rows(named, shown), overlay_spec(shown), width="stretch")
+        rows = overlay_rows(named, shown)
+        st.vega_lite_chart(rows, overlay_spec(shown), width="stretch",
+                           alt=overlay_in_words(named, OVERLAY_METRICS[shown], shown))
         st.caption("Each run is labelled by the settings that differ between the runs shown.")
+        if st.toggle("Show as a table", key="compare_table"):
+            st.dataframe(overlay_table(rows), hide_index=True, width="stretch")
     same_start(lab, busy)
 
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from digitnet.app_support.views.figures import contribution_map, heatmap, probability_bars
+from digitnet.app_support.views.in_words import image_in_words, map_in_words, probabilities_in_words
 from digitnet.drawing.explain import explain
 from digitnet.drawing.predict import Prediction, classify
 from digitnet.lesson.dataset import either_digit, is_pair
@@ -51,7 +52,7 @@ def show_answer(answerer, image, digits, line=None) -> Prediction:
 
 def probability_chart(probabilities: dict[int, float]) -> None:
     st.plotly_chart(probability_bars(probabilities, height=FIGURE_HEIGHT - 60), width="stretch",
-                    config={"displayModeBar": False})
+                    config={"displayModeBar": False}, alt=probabilities_in_words(probabilities))
 
 
 def show_why(model, image, digits, kind: str) -> None:
@@ -61,7 +62,8 @@ def show_why(model, image, digits, kind: str) -> None:
         st.markdown("**What the model sees**: your digit cropped, scaled to 20 pixels and centred in 28x28, "
                     "as MNIST's digits are.")
         st.plotly_chart(heatmap(image, diverging=False, height=FIGURE_HEIGHT).update_traces(showscale=False),
-                        width="stretch", config={"displayModeBar": False})
+                        width="stretch", config={"displayModeBar": False},
+                        alt=image_in_words(image, "What the model sees"))
     with reasons:
         if why.against is None:
             st.markdown(f"**Why {why.towards}**: red ink raised the score of {why.towards}, blue ink lowered it.")
@@ -70,7 +72,9 @@ def show_why(model, image, digits, kind: str) -> None:
             st.markdown(f"**Why**: red ink pushed towards {why.towards}, blue ink towards {why.against}.")
             against = f"towards {why.against}"
         figure = contribution_map(why.contributions, image, f"towards {why.towards}", against, FIGURE_HEIGHT)
-        st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+        st.plotly_chart(figure, width="stretch", config={"displayModeBar": False},
+                        alt=map_in_words(why.contributions, "Why: each inked pixel's push", f"towards {why.towards}",
+                                         against))
     if kind == "linear":
         up, down, bias = why.pushed_up, why.pushed_down, why.rest
         meaning = f" (above 0 means {why.towards})" if why.against is not None else f" for {why.towards}"

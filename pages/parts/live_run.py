@@ -7,6 +7,7 @@ from contextlib import closing
 import streamlit as st
 
 from digitnet.app_support.views.charts import batch_rows, curve_spec, epoch_rows
+from digitnet.app_support.views.in_words import accuracy_in_words, loss_in_words
 from digitnet.app_support.views.outcome import outcome
 from digitnet.app_support.views.wording import plain
 from digitnet.errors import Diverged
@@ -37,7 +38,7 @@ class RunView:
         self.table = st.empty()
 
     def draw(self, run, progress: tuple[float, str] | None = None) -> None:
-        self._curves(epoch_rows(run.history) + batch_rows(run.batch_losses, run.n_batches))
+        self._curves(epoch_rows(run.history) + batch_rows(run.batch_losses, run.n_batches), run.name, run.history)
         if progress:
             self.progress.progress(*progress)
         self.table.dataframe(
@@ -49,11 +50,14 @@ class RunView:
         """Empty axes before the first run: the browser loads the charts' code now, not after
         the click (bench/live_chart.py: the first point came 2 s sooner)."""
         self.status.caption("Press Train: the curves grow here as the epochs finish.")
-        self._curves([])
+        self._curves([], "no run yet", [])
 
-    def _curves(self, rows: list[dict]) -> None:
-        self.loss = self.loss.vega_lite_chart(rows, LOSS_CHART, width="stretch")
-        self.accuracy = self.accuracy.vega_lite_chart(rows, ACCURACY_CHART, width="stretch")
+    def _curves(self, rows: list[dict], name: str, history) -> None:
+        """The two charts, each named in words by its epochs (the batches in between change the faint
+        curve only, and its words stay as they are)."""
+        self.loss = self.loss.vega_lite_chart(rows, LOSS_CHART, width="stretch", alt=loss_in_words(name, history))
+        self.accuracy = self.accuracy.vega_lite_chart(rows, ACCURACY_CHART, width="stretch",
+                                                      alt=accuracy_in_words(name, history))
 
     def show_status(self, run) -> None:
         if found := outcome(run):
