@@ -1,4 +1,4 @@
-"""Draw: draw a digit (or upload a picture of one), see what the model answers, and why."""
+"""Draw: draw a digit (or upload a picture of one, or pick a test image), see what the model answers, and why."""
 
 import streamlit as st
 
@@ -10,6 +10,7 @@ from digitnet.errors import EmptyImage, ImageError
 from digitnet.lesson.dataset import either_digit, is_pair
 from pages.parts.answer_views import answer_line, probability_chart, show_answer, show_why
 from pages.parts.my_digits_views import add_to_my_digits
+from pages.parts.try_image import test_image
 from pages.shared.answering import answerer
 from pages.shared.canvas import st_canvas
 from pages.shared.controls import task_picker
@@ -20,6 +21,7 @@ CANVAS_KEY = "draw_canvas"
 STROKE_KEY = "draw_stroke"
 DEFAULT_STROKE = 20
 UPLOAD = "Upload a picture"
+TEST = "Try a test image"
 
 
 def pick_model(lab, digits) -> Answerer:
@@ -94,13 +96,18 @@ def main() -> None:
     with right:
         chosen = pick_model(lab, digits)
     with left:
-        source = st.radio("Input", ["Draw", UPLOAD], horizontal=True, label_visibility="collapsed", key="draw_input")
-        image, line = (uploaded_image(), None) if source == UPLOAD else drawn_image()
+        source = st.radio("Input", ["Draw", UPLOAD, TEST], horizontal=True, label_visibility="collapsed",
+                          key="draw_input")
+        if source == TEST:
+            image, line = test_image(lab, digits, CANVAS), None
+        else:
+            image, line = (uploaded_image(), None) if source == UPLOAD else drawn_image()
     with right:
         if image is not None:
             answer = show_answer(chosen, image, digits, line)
-            add_to_my_digits(lab, image, answer.digit)
-        elif source != UPLOAD:
+            if source != TEST:  # a test image is MNIST's, or one of them already
+                add_to_my_digits(lab, image, answer.digit)
+        elif source == "Draw":
             what = either_digit(digits) if is_pair(digits) else "any digit"
             st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",
                     icon=":material/draw:")
