@@ -83,6 +83,13 @@ def train_live(run, view: RunView, work) -> None:
             icon=":material/hourglass_top:",
         )
 
+    def status() -> str:
+        """The line above the progress: an info box is a polite live region (role status), and its
+        words change once an epoch, so a screen reader says each epoch's accuracy, never each batch."""
+        if not (done := len(run.history) - first):
+            return training
+        return f"{training} · epoch {done} of {epochs} done, validation accuracy {run.history[-1].accuracy:.4f}"
+
     view.status.info(training)
     try:
         # Closed on the way out, a click's interruption included: the run is marked stopped and
@@ -98,7 +105,7 @@ def train_live(run, view: RunView, work) -> None:
                     else:
                         done = event.epoch - first - 1 + event.batch / event.n_batches
                     text = f"Epoch {event.epoch - first} of {epochs} · {now - started:.1f} s"
-                    view.status.info(training)
+                    view.status.info(status())
                     view.draw(run, (min(done / epochs, 1.0), text))
                     last_draw = now
     except Diverged:
