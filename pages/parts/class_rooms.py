@@ -3,61 +3,34 @@ start one and teach it: its code for the projector, its private teacher link, it
 setup sent to all of them, closing it. Wrong codes and teacher links are slowed down per tab
 and per address (serving/throttle.py) and logged, without what was tried."""
 
-import logging
-import math
-import secrets
-
 import streamlit as st
 
 from digitnet.app_support.storage.classes import CODE_LENGTH, clean_code
-from digitnet.app_support.storage.database import DatabaseUnavailable
 from digitnet.app_support.views.wording import count, plain
-from pages.parts.class_teacher import TAUGHT, as_teacher, board_controls, send_setup
+from pages.parts.class_teacher import (
+    TAUGHT,
+    as_teacher,
+    board_controls,
+    safely,
+    send_setup,
+    slowed,
+    tried_keys,
+    wrong,
+)
 from pages.shared.process import class_days, class_tries
 from pages.shared.session import flash, get_lab, keep, kept, show_flashed
 
 LINK = "class_teacher_link"  # the teacher link of the class this tab just started: shown until it is closed
-TAB = "class_tab"  # this tab's name among the tries
-
-
-def safely(action):
-    """The action, said so when the database cannot do it rather than failing."""
-
-    def done(*args) -> None:
-        try:
-            action(*args)
-        except DatabaseUnavailable as exc:
-            flash("classes", f"Not done: {exc}. Try again when the database is back.", "error")
-
-    return done
-
-
-def tried_keys() -> tuple[str, str]:
-    # Streamlit gives no address for 127.0.0.1, where a local proxy's clients all come from: one count for them.
-    return f"tab {st.session_state.setdefault(TAB, secrets.token_hex(8))}", f"address {st.context.ip_address or 'here'}"
-
-
-def slowed(what: str) -> bool:
-    """True, and the page says so, while this tab or its address may not try again yet."""
-    if wait := class_tries().wait(*tried_keys()):
-        flash("classes", f"Too many wrong {what}: try again in {math.ceil(wait)} s.", "error")
-        return True
-    return False
-
-
-def wrong(what: str) -> None:
-    tries = class_tries().failed(*tried_keys())
-    logging.getLogger(__name__).warning("a wrong %s from %s (%d in a row)", what, tried_keys()[1], tries)
 
 
 def join(stores, code: str) -> None:
     lab = get_lab()
-    if slowed("class codes") or lab.work.browser is None:
+    if slowed(class_tries(), "class codes", "classes") or lab.work.browser is None:
         return
     found, refused = stores.classes.join(code, lab.work.browser, lab.member, class_days())
     if refused:
         if found is None:
-            wrong("class code")
+            wrong(class_tries(), "class code")
         flash("classes", f"{refused}.", "error")
         return
     class_tries().forgive(tried_keys()[0])
@@ -66,11 +39,11 @@ def join(stores, code: str) -> None:
 
 
 def teach(stores, secret: str) -> None:
-    if slowed("teacher links"):
+    if slowed(class_tries(), "teacher links", "classes"):
         return
     found = stores.classes.taught_with(secret)
     if found is None:
-        wrong("teacher link")
+        wrong(class_tries(), "teacher link")
         flash("classes", "That teacher link is not one of a class here.", "error")
         return
     keep(TAUGHT, kept(TAUGHT, set()) | {found.id})
@@ -81,9 +54,9 @@ def invitation(lab, stores) -> None:
     """The class link this session was opened with, taken once: a code to join, or a teacher link."""
     found, lab.invitation = lab.invitation, {}
     if "join" in found:
-        safely(join)(stores, found["join"])
+        safely(join, "classes")(stores, found["join"])
     if "teach" in found:
-        safely(teach)(stores, found["teach"])
+        safely(teach, "classes")(stores, found["teach"])
 
 
 def start(stores) -> None:
@@ -134,15 +107,17 @@ def header(lab, stores):
         row = st.container(horizontal=True, vertical_alignment="center")
         row.markdown(f"You are in class **{found.code}**" + ("" if found.is_open(days=class_days()) else
                      ": it has closed, so your next runs go to the open board"))
-        row.button("Leave the class", key="class_leave", on_click=safely(leave), args=(stores,),
+        row.button("Leave the class", key="class_leave", on_click=safely(leave, "classes"), args=(stores,),
                    icon=":material/logout:")
         return found.id, None
     with st.form("class_join", border=False):
         row = st.container(horizontal=True, vertical_alignment="bottom")
         row.text_input("Class code", key="class_code", max_chars=4 * CODE_LENGTH, placeholder="from your teacher",
                        width=220)
-        row.form_submit_button("Join", on_click=lambda: safely(join)(stores, clean_code(st.session_state.class_code)))
-    st.button("Start a class", key="class_start", on_click=safely(start), args=(stores,), icon=":material/add:",
+        row.form_submit_button("Join", on_click=lambda: safely(join, "classes")(
+            stores, clean_code(st.session_state.class_code)))
+    st.button("Start a class", key="class_start", on_click=safely(start, "classes"), args=(stores,),
+              icon=":material/add:",
               help="A class of your own: a code to give out, and a board that shows only its runs.")
     return None, None
 
@@ -162,6 +137,16 @@ def code_and_link(found) -> None:
         st.code(link[1], language=None, wrap_lines=True)
 
 
+@st.fragment
+def setup_sender(stores, classroom: int, settings) -> None:
+    """Sending a setup redraws only this, not the board: the server's time goes to the learners' pages."""
+    st.markdown(f"Send the class your settings from the Train page: {plain(settings.describe())}, "
+                f"{count(settings.epochs, 'epoch')}. Each learner sees them on Train and chooses to use them.")
+    st.button("Send these settings to the class", key="class_send_setup", icon=":material/send:",
+              on_click=as_teacher(send_setup, classroom, "setup"), args=(stores, classroom, settings))
+    show_flashed("setup")
+
+
 def teaching_panel(lab, stores, found, snapshot) -> None:
     """What the teacher of a class has below its board: its learners, a setup to send, the board's
     controls, closing it."""
@@ -173,10 +158,7 @@ def teaching_panel(lab, stores, found, snapshot) -> None:
     st.caption(f"{count(learners, 'learner')} in the class. Learners join on this page with the code, or by the "
                f"link /class?join={found.code}.")
     with st.expander("For the teacher of this class", icon=":material/school:", expanded=True):
-        st.markdown(f"Send the class your settings from the Train page: {plain(lab.settings.describe())}, "
-                    f"{count(lab.settings.epochs, 'epoch')}. Each learner sees them on Train and chooses to use them.")
-        st.button("Send these settings to the class", key="class_send_setup", icon=":material/send:",
-                  on_click=as_teacher(send_setup, found.id), args=(stores, found.id, lab.settings))
+        setup_sender(stores, found.id, lab.settings)
         board_controls(stores.board, snapshot, found.id)
         st.button("Close the class", key="class_close", on_click=as_teacher(close, found.id),
                   args=(stores, found.id), icon=":material/lock:", help="Its code stops working; the board stays.")

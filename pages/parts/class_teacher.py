@@ -30,26 +30,52 @@ def teacher_key() -> str | None:
     return configured_key(os.environ, secrets)
 
 
+def tried_keys() -> tuple[str, str]:
+    """Whose wrong tries a try counts as: this browser tab's and its client address's."""
+    # Streamlit gives no address for 127.0.0.1, where a local proxy's clients all come from: one count for them.
+    return f"tab {st.session_state.setdefault(TAB, secrets.token_hex(8))}", f"address {st.context.ip_address or 'here'}"
+
+
+def slowed(tries, what: str, place: str) -> bool:
+    """True, and the page says so at `place`, while this tab or its address may not try again yet."""
+    if wait := tries.wait(*tried_keys()):
+        flash(place, f"Too many wrong {what}: try again in {math.ceil(wait)} s.", "error")
+        return True
+    return False
+
+
+def wrong(tries, what: str) -> None:
+    """Count a wrong try and log it, with the address and never what was typed."""
+    in_a_row = tries.failed(*tried_keys())
+    logging.getLogger(__name__).warning("a wrong %s from %s (%d in a row)", what, tried_keys()[1], in_a_row)
+
+
+def safely(action, place: str):
+    """The action, said so at `place` when the database cannot do it rather than failing."""
+
+    def done(*args) -> None:
+        try:
+            action(*args)
+        except DatabaseUnavailable as exc:
+            flash(place, f"Not done: {exc}. Try again when the database is back.", "error")
+
+    return done
+
+
 def unlock() -> None:
     """Check the key typed, unless this tab or its address has tried too many wrong ones lately
     (serving/throttle.py); a wrong one is logged, without what was typed."""
     entered = st.session_state.get("teacher_key_entered", "")
     st.session_state["teacher_key_entered"] = ""  # the key does not stay in the field
-    # Streamlit gives no address for 127.0.0.1, where a local proxy's clients all come from: one count for them.
-    address = st.context.ip_address or "this machine"
-    tries, keys = teacher_key_tries(), (f"tab {st.session_state.setdefault(TAB, secrets.token_hex(8))}",
-                                        f"address {address}")
-    if wait := tries.wait(*keys):
-        flash("teacher", f"Too many wrong keys: try again in {math.ceil(wait)} s.", "error")
+    if slowed(tries := teacher_key_tries(), "keys", "teacher"):
         return
     key = teacher_key()
     if key is not None and key_matches(entered, key):
-        tries.forgive(keys[0])
+        tries.forgive(tried_keys()[0])
         keep(UNLOCKED, True)
         flash("teacher", "Unlocked in this browser tab.", "success")
         return
-    wrong = tries.failed(*keys)
-    logging.getLogger(__name__).warning("a wrong teacher key from %s (%d in a row)", address, wrong)
+    wrong(tries, "teacher key")
     flash("teacher", "That is not the teacher key: nothing is unlocked.", "error")
 
 
@@ -59,17 +85,15 @@ def may_teach(classroom: int | None) -> bool:
     return bool(kept(UNLOCKED)) if classroom is None else classroom in kept(TAUGHT, set())
 
 
-def as_teacher(action, classroom: int | None):
-    """The action, done only in a tab that teaches that board, whatever sent the click."""
+def as_teacher(action, classroom: int | None, place: str = "teacher"):
+    """The action, done only in a tab that teaches that board, whatever sent the click; what went
+    wrong said at `place`."""
 
     def guarded(*args) -> None:
         if not may_teach(classroom):
-            flash("teacher", "Only the teacher can do that.", "error")
+            flash(place, "Only the teacher can do that.", "error")
             return
-        try:
-            action(*args)
-        except DatabaseUnavailable as exc:
-            flash("teacher", f"Not done: {exc}", "error")
+        safely(action, place)(*args)
 
     return guarded
 
@@ -111,7 +135,7 @@ def name_hider(board, round_id: int, classroom: int | None) -> None:
 
 def send_setup(stores, classroom: int, settings) -> None:
     stores.classes.send_setup(classroom, settings)
-    flash("teacher", f"Sent to the class: {settings.describe()}, {count(settings.epochs, 'epoch')}.", "success")
+    flash("setup", f"Sent to the class: {settings.describe()}, {count(settings.epochs, 'epoch')}.", "success")
 
 
 def board_controls(board, snapshot, classroom: int | None) -> None:

@@ -29,9 +29,11 @@ SHOWN = "id, learner, nickname, finished, status, model, digits, lr, bs, epochs,
 COUNT_SHOWN = "SELECT count(*) FROM runs WHERE round = ? AND hidden = 0"
 BEST_RUNS = f"SELECT {SHOWN} FROM runs WHERE round = ? AND hidden = 0 ORDER BY accuracy DESC, id DESC LIMIT ?"
 OWN_RUNS = f"SELECT {SHOWN} FROM runs WHERE round = ? AND learner = ? AND hidden = 0"
-# A learner's runs in the round a run that finished at a time goes into, and those within RECORD_EVERY of it.
+# The rounds of a class's board (0: the open board's, whose rounds have no class).
+BOARD_ROUNDS = "(SELECT id FROM rounds WHERE coalesce(class, 0) = ?)"
 # The round a run that finished at a time goes into, on the board of a class (0: the open board).
 ROUND_AT = "(SELECT max(id) FROM rounds WHERE coalesce(class, 0) = ? AND started <= ?)"
+# A learner's runs in the round a run that finished at a time goes into, and those within RECORD_EVERY of it.
 LEARNERS_RUNS = ("SELECT count(*), count(CASE WHEN finished > ? AND finished < ? THEN 1 END) FROM runs"
                  f" WHERE round = {ROUND_AT} AND learner = ? AND id <> ?")
 
@@ -254,7 +256,7 @@ class Board:
         where, values = ("nickname = ?", (nickname,)) if nickname else ("nickname = '' AND learner = ?", (learner,))
         with self.database.transaction(write=True) as run:
             hidden = run(f"UPDATE runs SET hidden = 1 WHERE round = ? AND hidden = 0 AND {where}"
-                         " AND round IN (SELECT id FROM rounds WHERE coalesce(class, 0) = ?)",
+                         f" AND round IN {BOARD_ROUNDS}",
                          (round_id, *values, classroom or 0)).rowcount
             if hidden:
                 _changed(run, classroom)
@@ -264,8 +266,8 @@ class Board:
         """Hide runs of a class's board (None: the open board's), a rude nickname, say; how many were
         shown until now. Runs of other boards are left alone."""
         with self.database.transaction(write=True) as run:
-            hidden = sum(run("UPDATE runs SET hidden = 1 WHERE id = ? AND hidden = 0 AND round IN"
-                             " (SELECT id FROM rounds WHERE coalesce(class, 0) = ?)", (i, classroom or 0)).rowcount
+            hidden = sum(run(f"UPDATE runs SET hidden = 1 WHERE id = ? AND hidden = 0 AND round IN {BOARD_ROUNDS}",
+                             (i, classroom or 0)).rowcount
                          for i in run_ids)
             if hidden:
                 _changed(run, classroom)
