@@ -10,7 +10,7 @@ import time
 import streamlit as st
 
 from digitnet.app_support.serving.throttle import Throttle
-from digitnet.app_support.serving.training_queue import Slots
+from digitnet.app_support.serving.training_queue import TURN, Slots
 from digitnet.app_support.serving.warmup import set_up_torch, warm_up
 from digitnet.app_support.session.work import Work, Works
 from digitnet.app_support.storage.board import RunRecord
@@ -60,9 +60,12 @@ def dataset(digits):
 def training_slots() -> Slots:
     """One queue per process: as many trainings at once as there are cores, the rest wait.
     DIGITNET_TRAINING_SLOTS, a whole number, sets another count (bench/load_test.py sets
-    one per session to compare with no queue)."""
+    one per session to compare with no queue); DIGITNET_TURN_SECONDS how long a training
+    computes before it lets a waiting one go."""
     slots = os.environ.get("DIGITNET_TRAINING_SLOTS", "")
-    return Slots(int(slots) if slots.isdigit() else len(os.sched_getaffinity(0)))
+    turn = os.environ.get("DIGITNET_TURN_SECONDS", "")
+    return Slots(int(slots) if slots.isdigit() else len(os.sched_getaffinity(0)),
+                 int(turn) if turn.isdigit() and int(turn) > 0 else TURN)
 
 
 @st.cache_resource
