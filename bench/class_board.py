@@ -2,7 +2,7 @@
 PostgreSQL (a throwaway cluster of Debian's package), and in a real browser the seconds from a
 run finishing to it showing on another learner's Class page, and what an idle Class page costs.
 
-    python -m bench.class_board [--runs 3000] [--repeats 5] [--no-browser]
+    python -m bench.class_board [--runs 3000] [--repeats 5] [--no-browser] [--in-class]
     python -m bench.class_board --class-page 30000
 
 
@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from digitnet.app_support.storage.board import Board
+from digitnet.app_support.storage.classes import Classes
 from harness.board_filler import (
     class_page_in_browser,
     class_page_redraw_cpu,
@@ -47,13 +48,15 @@ from harness.server import start_app, stop_app
 IDLE_SECONDS = 10
 
 
-def storage(kind: str, url: str, runs: int) -> None:
+def storage(kind: str, url: str, runs: int, in_class: bool) -> None:
     board = Board(url)
     board.version()  # the schema made: not part of a write
-    first = fill(board, 0, 300)
-    at_300 = read_times(board)
-    rest = fill(board, 300, runs - 300)
-    at_all = read_times(board)
+    classroom = Classes(board.database).start("bench")[0].id if in_class else None
+    first = fill(board, 0, 300, classroom=classroom)
+    at_300 = read_times(board, classroom=classroom)
+    rest = fill(board, 300, runs - 300, classroom=classroom)
+    at_all = read_times(board, classroom=classroom)
+    kind += " (one class's board)" if in_class else ""
     writes = np.array(first + rest) * 1000
     print(f"{kind}: {runs:,} writes in {writes.sum() / 1000:.1f} s: median {np.median(writes):.2f} ms, "
           f"p95 {np.percentile(writes, 95):.2f} ms, max {writes.max():.1f} ms")
@@ -127,6 +130,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=5, help="runs timed in the browser, per database")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--in-class", action="store_true", help="the runs on a class's board, not the open board")
     parser.add_argument("--class-page", type=int, metavar="RUNS", help="only the Class page with RUNS runs")
     args = parser.parse_args()
     print(f"{len(os.sched_getaffinity(0))} cores")
@@ -135,7 +139,7 @@ def main() -> None:
         return
     with databases() as new:
         for kind, database in new.items():
-            storage(kind, database(), args.runs)
+            storage(kind, database(), args.runs, args.in_class)
         if not args.no_browser:
             for kind, database in new.items():
                 browser(kind, database(), args.repeats)

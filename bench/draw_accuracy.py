@@ -6,11 +6,13 @@ trained on (digitnet/drawing/generated.py, FOR_MEASURING) and MNIST's test digit
 Every image is decided as the Draw page and the command line decide it (drawing.predict.classify,
 with the "not sure" threshold in the model's file). For each default model (linear and three-layer
 net; 2 vs 6 and all ten digits): accuracy on drawn digits ("digits": normal styles; "digits_wide":
-extreme slants, turns and brushes) and on MNIST's test set (the app's validation set), counting
-only the task's digits; and the share flagged "not sure" of each set: drawn and MNIST digits of
-the task, for a pair the other eight digits, non-digits of families the build never saw
-(nondigits_held_out) and of the families it trained on, drawn anew (nondigits_seen), and squares
-(often a fair 0). tests/drawing/test_defaults_on_drawings.py holds floors on some of them.
+extreme slants, turns and brushes; "digits_at_edge": against the square's edge or past it) and
+on MNIST's test set (the app's validation set), counting only the task's digits; on drawings of a
+hand the build never learns from ("held_out_hand", and in it, by style, the flagged 1, the crossed
+7 and the 6 of a big round loop); and the share flagged "not sure" of each set: drawn and MNIST
+digits of the task, for a pair the other eight digits, non-digits of families the build never
+saw (nondigits_held_out) and of the families it trained on, drawn anew (nondigits_seen), and
+squares (often a fair 0). tests/drawing/test_defaults_on_drawings.py holds floors on some of them.
 """
 
 import time
@@ -52,6 +54,9 @@ def main() -> None:
                     print(f"  {name:<20} flagged {unsure.mean():7.2%} of {len(labels):,}")
                     continue
                 mine = np.isin(labels, digits)
+                if not mine.any():  # a pair's model shown only other digits (flagged 1s)
+                    print(f"  {name:<20} none of the task's digits: flagged {unsure.mean():7.2%} of {len(labels):,}")
+                    continue
                 others = f"; the other digits flagged {unsure[~mine].mean():7.2%}" if (~mine).any() else ""
                 print(f"  {name:<20} accuracy {right[mine].mean():.4f}, flagged {unsure[mine].mean():7.2%} "
                       f"of {mine.sum():,}{others}")

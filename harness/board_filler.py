@@ -11,6 +11,7 @@ import statistics
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from digitnet.app_support.storage.board import PER_ROUND, RECORD_EVERY, Board, Member, RunRecord
@@ -37,34 +38,35 @@ def unopenable_database(folder) -> str:
     return f"sqlite:///{folder / 'a-file' / 'class.sqlite3'}"
 
 
-def fill(board: Board, first: int, n: int, learners: int | None = None) -> list[float]:
+def fill(board: Board, first: int, n: int, learners: int | None = None, classroom: int | None = None) -> list[float]:
     """Record runs first..first+n-1 one at a time, as app processes do, from `learners` new
     learners (some with nicknames; by default 30, or as many as the board's limit of runs per
     learner and round needs), each learner's runs more than RECORD_EVERY seconds apart, the last
-    finishing now; the seconds each write took."""
+    finishing now, on the board of `classroom` (None: the open board); the seconds each write took."""
     learners = learners or max(30, -(-n // PER_ROUND))
     people = [Member(nickname=f"nick {k}" if k % 3 == 0 else "") for k in range(learners)]
     step, now = (RECORD_EVERY + 0.1) / learners, time.time()
     seconds = []
     for i in range(first, first + n):
         person = people[i % learners]
-        record = made_up(f"made-up-{i}", i, finished=now - (first + n - 1 - i) * step, nickname=person.nickname)
+        record = replace(made_up(f"made-up-{i}", i, finished=now - (first + n - 1 - i) * step,
+                                 nickname=person.nickname), classroom=classroom)
         start = time.perf_counter()
         board.record(record, person)
         seconds.append(time.perf_counter() - start)
     return seconds
 
 
-def read_times(board: Board, repeats: int = 20) -> dict:
+def read_times(board: Board, repeats: int = 20, classroom: int | None = None) -> dict:
     """Median seconds of the Class page's queries: a snapshot of the round (and its run count),
     and the version its watch polls every second."""
     snapshots, polls = [], []
     for _ in range(repeats):
         start = time.perf_counter()
-        runs = board.snapshot().total
+        runs = board.snapshot(classroom=classroom).total
         snapshots.append(time.perf_counter() - start)
         start = time.perf_counter()
-        board.version()
+        board.version(classroom)
         polls.append(time.perf_counter() - start)
     return {"runs": runs, "snapshot": statistics.median(snapshots), "poll": statistics.median(polls)}
 

@@ -10,7 +10,8 @@ from digitnet.app_support.views.charts import board_rows, board_spec
 from digitnet.app_support.views.in_words import board_in_words
 from digitnet.app_support.views.wording import as_cell, count, plain
 from digitnet.lesson.settings import MODEL_NAMES
-from pages.parts.class_run import open_run
+from pages.parts.class_rooms import header, teaching_panel
+from pages.parts.class_run import open_run, projector
 from pages.parts.class_teacher import teacher_panel
 from pages.shared.process import database
 from pages.shared.session import flash, get_lab, keep, kept, remembered, show_flashed
@@ -77,11 +78,12 @@ def table(runs, mine: int | None) -> None:
     })
 
 
-def board(lab, stores):
-    """The chart and the table of the round shown; the snapshot drawn, or None."""
+def board(lab, stores, classroom: int | None):
+    """The chart and the table of the round shown of a class's board (None: the open board's); the
+    snapshot drawn, or None."""
     mine = lab.member.number
     try:
-        snapshot = stores.board.snapshot(kept("board_round"), mine)
+        snapshot = stores.board.snapshot(kept("board_round"), mine, classroom=classroom)
     except DatabaseUnavailable as exc:
         keep(DRAWN, None)
         st.warning("The class board is unavailable right now: its database cannot be reached. Training and "
@@ -109,14 +111,14 @@ def board(lab, stores):
 
 
 @st.fragment(run_every=POLL_SECONDS)
-def watch(stores) -> None:
+def watch(stores, classroom: int | None) -> None:
     """Every POLL_SECONDS, one query for the board's version; the page is drawn again only when
     it moved (a run recorded or hidden, a new round) or the board came back or went away."""
     if kept(FRESH):
         keep(FRESH, False)
         return
     try:
-        version = stores.board.version()
+        version = stores.board.version(classroom)
     except DatabaseUnavailable:
         version = None
     if version != kept(DRAWN):
@@ -125,21 +127,31 @@ def watch(stores) -> None:
 
 lab = get_lab()
 st.title("Class")
-st.markdown("Every run that anyone in this class finished, on one chart: which learning rates worked, for which "
-            "model and batch size? The board updates by itself when a run finishes anywhere.")
 try:
     stores = database()
 except DatabaseUnavailable as exc:
     st.warning(f"There is no class board on this server: {plain(str(exc))}")
     st.stop()
+try:
+    classroom, teaching = header(lab, stores)
+except DatabaseUnavailable:  # the board below says so
+    classroom, teaching = lab.member.classroom, None
+if teaching is not None and projector(stores):
+    st.stop()
+st.markdown("Every run that anyone in this class finished, on one chart: which learning rates worked, for which "
+            "model and batch size? The board updates by itself when a run finishes anywhere."
+            + ("" if classroom is not None else " This is the open board: join a class for your class's own."))
 nickname(lab, stores)
 if (outbox := stores.outbox).trouble and outbox.pending():
     st.warning(f"The class board is unavailable for recording runs right now: {plain(outbox.trouble)}. "
                f"Runs wait here and are recorded as soon as it is back ({count(outbox.pending(lab.member), 'run')} "
                "of yours).", icon=":material/cloud_off:")
-snapshot = board(lab, stores)
+snapshot = board(lab, stores, classroom)
 keep(FRESH, True)
-watch(stores)
+watch(stores, classroom)
 if snapshot is not None and snapshot.runs:
-    open_run(stores, snapshot)
-teacher_panel(stores.board, snapshot)
+    open_run(stores, snapshot, classroom if teaching is not None else None)
+if teaching is not None:
+    teaching_panel(lab, stores, teaching, snapshot)
+elif classroom is None:
+    teacher_panel(stores.board, snapshot)

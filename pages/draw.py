@@ -5,7 +5,7 @@ import streamlit as st
 from digitnet.app_support.session.answerers import Answerer, choices
 from digitnet.app_support.views.wording import count, plain
 from digitnet.drawing.predict import UNSURE_BELOW
-from digitnet.drawing.preprocess import open_image, preprocess, viewable
+from digitnet.drawing.preprocess import ink_of, model_input, open_image, preprocess, reaches_edge, viewable
 from digitnet.errors import EmptyImage, ImageError
 from digitnet.lesson.dataset import either_digit, is_pair
 from pages.parts.answer_views import answer_line, probability_chart, show_answer, show_why
@@ -22,6 +22,8 @@ STROKE_KEY = "draw_stroke"
 DEFAULT_STROKE = 20
 UPLOAD = "Upload a picture"
 TEST = "Try a test image"
+OFF_THE_SQUARE = ("Part of your digit may be off the square: the model reads only what is inside it. "
+                  "If the answer is wrong, draw it smaller or nearer the middle.")
 
 
 def pick_model(lab, digits) -> Answerer:
@@ -49,16 +51,20 @@ def drawn_image():
         width=CANVAS, height=CANVAS, drawing_mode="freedraw", return_image_data=True, key=CANVAS_KEY,
     )
     line = answer_line()
+    image = None
+    if canvas.image_data is not None:  # None: no stroke yet
+        try:
+            ink = ink_of(canvas.image_data)  # found once, for the model and for the edge
+            image = model_input(ink)
+            if reaches_edge(ink):
+                st.warning(OFF_THE_SQUARE, icon=":material/crop_free:")
+        except EmptyImage:  # every stroke undone, or the canvas cleared
+            pass
     # Kept across page switches; its callback runs before the rerun, so the canvas above gets the new width.
     remembered(st.slider, "Stroke width", STROKE_KEY, DEFAULT_STROKE, min_value=6, max_value=40)
     st.caption("Undo and clear (the bin): in the bar above the square, shown when you point at it "
                "(always, on a touch screen).")
-    if canvas.image_data is None:  # no stroke yet
-        return None, line
-    try:
-        return preprocess(canvas.image_data), line
-    except EmptyImage:  # every stroke undone, or the canvas cleared
-        return None, line
+    return image, line
 
 
 def uploaded_image():

@@ -11,6 +11,7 @@ from digitnet.files.modelfile import load_model, model_bytes
 from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.settings import distinguishing_labels
 from pages.parts.live_run import RunView, train_live
+from pages.parts.suggestion import teacher_suggestion
 from pages.shared.controls import settings_controls, task_picker
 from pages.shared.process import dataset, record_run
 from pages.shared.running import session_work
@@ -146,6 +147,8 @@ def main() -> None:
         "through the six steps once, and the curves grow as the epochs finish. Stop whenever you "
         "like; the model keeps what it learned so far."
     )
+    if not training:
+        teacher_suggestion()
     task_picker()
     data = dataset(lab.settings.digits)
     settings_controls(data, disabled=training)

@@ -8,8 +8,9 @@ trains, and saved as a safetensors file whose header records those settings, the
 scores, the torch version and this script. The linear models train as a learner's run does
 (seconds). The three-layer nets are trained to read drawings (shipped_nets.train_to_read_drawings):
 their header also holds the recipe and the "not sure" threshold. They share the augmented
-copies of MNIST and of the generated non-digits, made once; making them takes most of the
-build's time (about ten minutes on a busy 2-core machine).
+copies of MNIST, of the generated drawings of digits and of the generated non-digits, made once;
+drawing and copying them takes most of the build's time (about 12 of its 16 minutes on a busy
+2-core machine).
 """
 
 import time

@@ -3,12 +3,13 @@ them on the Draw page's 280x280 canvas, for building the default models and for 
 
 Every drawing starts as a template: a few strokes in a unit box (x to the right, y down), each
 a polyline built from lines, arcs and Bezier curves whose shape is chosen at random (a 4 open
-or closed, a 7 with or without a bar, a star as one stroke...). A style then places it as a
-person with a mouse would: size, width-to-height ratio, slant, a small turn, position on the
-canvas, brush width (6-40 px), a slow drift and a tremor of the hand, and uneven spacing of
-the mouse events. It is drawn as white strokes with a round brush on black, at twice the size
-and shrunk, as the browser's canvas smooths its edges. Only numpy and Pillow; the same seed
-gives the same drawings.
+or closed, a star as one stroke...); digits that hands of several traditions write differently
+have named VARIANTS (the flagged 1 of much of Europe, the crossed 7, the 6 of a big round loop).
+A style then places it as a person with a mouse would: size, width-to-height ratio, slant, a
+small turn, position on the canvas (or against its edge and past it), brush width (6-40 px), a
+slow drift and a tremor of the hand, and uneven spacing of the mouse events. It is drawn as
+white strokes with a round brush on black, at twice the size and shrunk, as the browser's canvas
+smooths its edges. Only numpy and Pillow; the same seed gives the same drawings.
 
 The non-digits come in two groups of families. TRAIN_FAMILIES may teach a model what is not a
 digit (outlier exposure, in defaults.py); EVAL_ONLY_FAMILIES never do, so that measuring with
@@ -17,7 +18,9 @@ digits (O, S, Z, l, I, B, G, b, g, q, T) are in neither, nor is a plain circle; 
 apart (AMBIGUOUS): a quickly drawn square is often a fair 0.
 
 The sets are named at the end: FOR_BUILDING, the only ones the default models' build uses, and
-FOR_MEASURING, which tests and benchmarks score the models on.
+FOR_MEASURING, which tests and benchmarks score the models on. The build learns from drawn
+digits in the "normal" and "edge" styles; the "loose" style, a hand drawn another way (loosen),
+is only measured, so that its figures say how the models read a hand they never saw.
 """
 
 import math
@@ -73,8 +76,19 @@ def chance(rng, p: float) -> bool:
     return bool(rng.random() < p)
 
 
+def pick(rng, weights: dict[str, float]) -> str:
+    """One of the names, each with its weight's chance."""
+    return str(rng.choice(list(weights), p=list(weights.values())))
+
+
 # ---------------------------------------------------------------------------------------------
 # Digits. Each template returns (strokes, aspect range): the width/height ratio it is drawn at.
+# Digits written in more than one way by the hands of several traditions take a variant, one of
+# their STYLES, chosen at random with these chances when none is asked for.
+
+ONE_STYLES = {"stick": 0.35, "flag": 0.2, "long_flag": 0.25, "flag_base": 0.1, "base": 0.1}
+SIX_STYLES = {"plain": 0.65, "big_loop": 0.35}
+SEVEN_STYLES = {"plain": 0.6, "crossed": 0.4}
 
 
 def zero(rng):
@@ -92,19 +106,27 @@ def zero(rng):
     return [stroke], (0.45, 0.95)
 
 
-def one(rng):
+def one(rng, variant=None):
+    variant = variant or pick(rng, ONE_STYLES)
+    if variant == "long_flag":  # much of Europe's 1: a long flag rising to the top, then the stem down
+        top, bottom = (u(rng, 0.85, 1.0), 0.0), (u(rng, 0.85, 1.0), 1.0)
+        start = (u(rng, 0.0, 0.15), u(rng, 0.25, 0.55))
+        bend = ((start[0] + top[0]) / 2 + u(rng, -0.05, 0.05), (start[1] + top[1]) / 2 - u(rng, 0.0, 0.12))
+        flag = bezier(start, bend, top, n=16)
+        if chance(rng, 0.75):
+            return [join(flag, line(top, bottom)[1:])], (0.35, 0.6)
+        return [flag, line(top, bottom)], (0.35, 0.6)
     top = (0.5 + u(rng, -0.05, 0.05), 0.0)
     bottom = (0.5 + u(rng, -0.05, 0.05), 1.0)
     stem = line(top, bottom)
-    style = rng.choice(["stick", "flag", "flag_base", "base"], p=[0.4, 0.35, 0.15, 0.1])
-    if style == "stick":
+    if variant == "stick":
         return [stem], (0.05, 0.2)
-    if style == "base":
+    if variant == "base":
         w = u(rng, 0.25, 0.4)
         return [stem, line((bottom[0] - w, 1.0), (bottom[0] + w, 1.0))], (0.4, 0.7)
     flag = line((top[0] - u(rng, 0.25, 0.5), u(rng, 0.1, 0.45)), top)
     strokes = [join(flag, stem)] if chance(rng, 0.7) else [flag, stem]
-    if style == "flag_base":
+    if variant == "flag_base":
         w = u(rng, 0.25, 0.4)
         strokes.append(line((bottom[0] - w, 1.0), (bottom[0] + w, 1.0)))
         return strokes, (0.45, 0.75)
@@ -180,10 +202,12 @@ def five(rng):
     return [join(line(top_left, corner), body), line(top_left, top_right)], (0.55, 0.9)
 
 
-def six(rng):
-    belly = u(rng, 0.2, 0.32)
+def six(rng, variant=None):
+    variant = variant or pick(rng, SIX_STYLES)
+    big = variant == "big_loop"  # a large round loop under a short stem: most of the 6 is its loop
+    belly = u(rng, 0.3, 0.4) if big else u(rng, 0.2, 0.32)
     centre = np.array([0.5, 1 - belly])
-    radii = (u(rng, 0.38, 0.5), belly)
+    radii = (u(rng, 0.42, 0.5) if big else u(rng, 0.38, 0.5), belly)
     left = centre - (radii[0], 0)
     start = np.array([u(rng, 0.55, 0.95), 0.0])
     if chance(rng, 0.35):
@@ -191,10 +215,11 @@ def six(rng):
     else:
         stem = bezier(start, (u(rng, 0.05, 0.4), u(rng, 0.0, 0.2)), left + (0, -u(rng, 0.0, 0.2)), left)
     loop = arc(centre, radii, 180, 180 + u(rng, 330, 375), 40)
-    return [join(stem, loop)], (0.5, 0.85)
+    return [join(stem, loop)], ((0.6, 0.9) if big else (0.5, 0.85))
 
 
-def seven(rng):
+def seven(rng, variant=None):
+    variant = variant or pick(rng, SEVEN_STYLES)
     start = (u(rng, 0.0, 0.1), u(rng, 0.0, 0.08))
     corner = (1.0, 0.0)
     foot = (u(rng, 0.2, 0.5), 1.0)
@@ -205,8 +230,8 @@ def seven(rng):
     strokes = [join(line(start, corner, n=10), leg)]
     if chance(rng, 0.2):  # a small hook down at the start of the bar
         strokes[0] = join(line((start[0], start[1] + u(rng, 0.1, 0.18)), start, n=4), strokes[0])
-    if chance(rng, 0.3):  # a bar across the middle
-        y = u(rng, 0.45, 0.6)
+    if variant == "crossed":  # a bar across the middle, as much of Europe writes it
+        y = u(rng, 0.4, 0.6)
         x = float(np.interp(y, leg[:, 1], leg[:, 0]))
         strokes.append(line((x - u(rng, 0.2, 0.35), y), (x + u(rng, 0.15, 0.3), y)))
     return strokes, (0.5, 0.9)
@@ -249,6 +274,7 @@ def nine(rng):
 
 
 DIGITS = {0: zero, 1: one, 2: two, 3: three, 4: four, 5: five, 6: six, 7: seven, 8: eight, 9: nine}
+VARIANTS = {1: ONE_STYLES, 6: SIX_STYLES, 7: SEVEN_STYLES}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,10 +544,15 @@ NONDIGITS = {**TRAIN_FAMILIES, **EVAL_ONLY_FAMILIES, **AMBIGUOUS}
 # Style: where, how large and how a hand with a mouse draws the template.
 
 
-# How far a style may go. "wide" reaches further than most people do: a stress test.
+# How far a style may go. "wide" reaches further than most people do: a stress test. "edge" is
+# drawn against the square's edge or past it (by up to `edge` of its size; the canvas keeps only
+# what falls inside). "loose" is a hand the build never learns from, drawn otherwise (loosen):
+# strokes that miss each other, ends that overshoot or stop short, corners rounded off.
 STYLES = {
     "normal": dict(height=(70, 260), slant=0.45, turn=15, brush=0.3, hand=2.5, aspect=0.0),
     "wide": dict(height=(50, 270), slant=0.7, turn=25, brush=0.4, hand=4.0, aspect=0.15),
+    "edge": dict(height=(90, 260), slant=0.45, turn=15, brush=0.3, hand=2.5, aspect=0.0, edge=0.3),
+    "loose": dict(height=(60, 250), slant=0.35, turn=10, brush=0.35, hand=3.0, aspect=0.1, loose=0.06),
 }
 
 
@@ -550,7 +581,32 @@ def place(strokes, aspect_range, rng, style="normal") -> tuple[list[np.ndarray],
     scale = min(scale, (CANVAS - 2 * margin) / (high - low).max())
     low, high = low * scale, high * scale
     offset = margin - low + rng.uniform(0, 1, 2) * (CANVAS - 2 * margin - (high - low))
+    if "edge" in limits:  # against one side, or past it
+        axis = int(rng.integers(2))
+        beyond = u(rng, 0, limits["edge"]) * (high - low)[axis]
+        offset[axis] = CANVAS + beyond - high[axis] if chance(rng, 0.5) else -beyond - low[axis]
     return [s * scale + offset for s in placed], brush, float((high - low).max())
+
+
+def loosen(stroke: np.ndarray, amount: float, rng) -> np.ndarray:
+    """A stroke in the unit box as a loose hand draws it: moved and turned a little on its own,
+    its ends carried on or cut short by up to `amount` of the box each, its corners rounded."""
+    along = np.diff(stroke, axis=0)
+    if len(stroke) < 3 or not along.any():
+        return stroke + rng.normal(0, amount, 2)
+    ends = []
+    for end, direction in ((stroke[0], stroke[0] - stroke[1]), (stroke[-1], stroke[-1] - stroke[-2])):
+        reach = u(rng, -amount, 2 * amount) / max(float(np.linalg.norm(direction)), 1e-9)
+        ends.append(end + direction * reach)
+    stroke = np.concatenate([ends[:1], stroke, ends[1:]])
+    window = int(rng.integers(1, 6))  # a moving average over the points rounds the corners
+    kernel = np.ones(window) / window
+    padded = np.concatenate([np.repeat(stroke[:1], window // 2, 0), stroke, np.repeat(stroke[-1:], window // 2, 0)])
+    stroke = np.stack([np.convolve(padded[:, i], kernel, "valid")[: len(stroke)] for i in range(2)], axis=1)
+    turn = math.radians(u(rng, -8, 8))
+    rotation = np.array([[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]])
+    middle = stroke.mean(axis=0)
+    return (stroke - middle) @ rotation.T + middle + rng.normal(0, amount, 2)
 
 
 def wobble(points: np.ndarray, amount: float, rng) -> np.ndarray:
@@ -594,9 +650,11 @@ def render(strokes, brush: float) -> np.ndarray:
     return np.asarray(image.resize((CANVAS, CANVAS), Image.Resampling.BOX))
 
 
-def draw(template, rng, style="normal") -> np.ndarray:
-    """One drawing of a template, in a random style."""
-    strokes, aspect_range = template(rng)
+def draw(template, rng, style="normal", variant=None) -> np.ndarray:
+    """One drawing of a template, in a random style (and, for a digit with VARIANTS, the variant given)."""
+    strokes, aspect_range = template(rng) if variant is None else template(rng, variant)
+    if "loose" in STYLES[style]:
+        strokes = [loosen(s, STYLES[style]["loose"], rng) for s in strokes]
     placed, brush, size = place(strokes, aspect_range, rng, style)
     hand = u(rng, 0.3, STYLES[style]["hand"]) * min(1.3, max(0.5, size / 150))  # small drawings: more care
     return render([mouse_events(wobble(s, hand, rng), rng) for s in placed], brush)
@@ -613,8 +671,10 @@ class DrawnSet:
 
     n: int
     seed: int
-    families: tuple[str, ...] = ()  # empty: the digits 0-9
+    families: tuple[str, ...] = ()  # empty: digits
     style: str = "normal"
+    digits: tuple[int, ...] = tuple(DIGITS)  # which digits, when there are no families
+    variant: str | None = None  # one of the digits' VARIANTS, for all of them; None: each at random
 
     def drawings(self):
         """(label, canvas) one at a time: a digit or a family name, and a (280, 280) uint8 drawing."""
@@ -624,8 +684,8 @@ class DrawnSet:
                 yield name, draw(NONDIGITS[name], rng, self.style)
         else:
             rng = np.random.default_rng([self.seed, 10])
-            for digit in np.tile(np.arange(10), self.n):
-                yield int(digit), draw(DIGITS[int(digit)], rng, self.style)
+            for digit in self.digits * self.n:
+                yield digit, draw(DIGITS[digit], rng, self.style, self.variant)
 
     def model_inputs(self) -> tuple[np.ndarray, np.ndarray]:
         """(labels (n,), images (n, 784) float32): what a model sees of each drawing, made one at
@@ -639,12 +699,24 @@ class DrawnSet:
 
 # Seeds differ from set to set, so no drawing is in two sets.
 FOR_BUILDING = {
-    "digits": DrawnSet(60, 1002),  # the "sure" threshold is chosen on these
+    "digits": DrawnSet(300, 1002),  # never learnt from: the "sure" threshold is chosen on these
+    "drawn_digits": DrawnSet(800, 1006),  # learnt from, beside MNIST's digits
+    "drawn_at_edge": DrawnSet(500, 1007, style="edge"),  # learnt from: digits against the edge or past it
+    # learnt from: more of the styles that MNIST's American writers seldom used
+    "drawn_flagged_1": DrawnSet(500, 1013, digits=(1,), variant="long_flag"),
+    "drawn_crossed_7": DrawnSet(200, 1014, digits=(7,), variant="crossed"),
+    "drawn_big_loop_6": DrawnSet(200, 1015, digits=(6,), variant="big_loop"),
     "nondigits": DrawnSet(1500, 2001, tuple(TRAIN_FAMILIES)),  # outlier exposure
 }
 FOR_MEASURING = {
     "digits": DrawnSet(150, 1001),
     "digits_wide": DrawnSet(100, 1003, style="wide"),  # extreme slants, turns and brushes: a stress test
+    "digits_at_edge": DrawnSet(100, 1012, style="edge"),
+    # a hand the build never learns from ("loose"), and in it the styles of other traditions
+    "held_out_hand": DrawnSet(100, 1008, style="loose"),
+    "held_out_flagged_1": DrawnSet(200, 1009, style="loose", digits=(1,), variant="long_flag"),
+    "held_out_crossed_7": DrawnSet(200, 1010, style="loose", digits=(7,), variant="crossed"),
+    "held_out_big_loop_6": DrawnSet(200, 1011, style="loose", digits=(6,), variant="big_loop"),
     "nondigits_held_out": DrawnSet(50, 2004, tuple(EVAL_ONLY_FAMILIES)),  # families no model was shown
     "nondigits_seen": DrawnSet(40, 2003, tuple(TRAIN_FAMILIES)),  # the training families, new drawings
     "squares": DrawnSet(100, 2005, tuple(AMBIGUOUS)),  # reported apart

@@ -3,10 +3,10 @@
 A classifier must answer with one of its classes: its probabilities share 1 among the digits
 it knows, whatever it is shown, so a star gets a best guess too. A low top probability is its
 only way to say that none of them fits. The shipped three-layer nets were trained to give
-that low top probability to generated non-digits (outlier exposure: drawing/defaults.py), and
-their files hold the threshold under which an answer is "not sure" (chosen so that about 3%
-of generated drawings of digits fall under it). The Draw page and the command line both ask
-`classify`, so they decide alike.
+that low top probability to generated non-digits (outlier exposure: drawing/shipped_nets.py),
+and their files hold the threshold under which an answer is "not sure" (chosen so that a small
+share of generated drawings of digits they never learnt from fall under it: shipped_nets.RECIPE).
+The Draw page and the command line both ask `classify`, so they decide alike.
 """
 
 from dataclasses import dataclass

@@ -4,6 +4,8 @@ An MNIST digit is white ink on black, scaled so that its longer side is 20 pixel
 placed in a 28x28 image with its centre of mass at the centre. A drawing on a 280x280
 canvas is none of that, and shrinking the whole canvas leaves a model at chance. So:
 find the ink, crop to it, scale it to 20 pixels with smooth grey edges, centre it by mass.
+A digit cut off by the edge of the square is read from what is left of it (the default models
+learnt from drawings against the edge and past it); reaches_edge says when that may be so.
 """
 
 import io
@@ -29,6 +31,7 @@ NOISE = 0.25  # the faintest quarter between background and ink counts as backgr
 # The crop box is set by ink at least half-way from background to the darkest ink (1/3 once the
 # faintest quarter is gone): grain or a shadow on a photo's paper then cannot stretch it.
 CORE = (0.5 - NOISE) / (1 - NOISE)
+EDGE = 2  # pixels: ink this close to the border may go on past it
 
 
 def open_image(source) -> Image.Image:
@@ -87,12 +90,28 @@ def _check_icon(stream) -> None:
 def preprocess(image) -> np.ndarray:
     """(28, 28) float32 in [0, 1], white digit on black, from an RGBA, RGB or grey array
     (uint8, or floats in [0, 1]) or a PIL image. Raises EmptyImage when there is no ink."""
-    grey = _to_grey(image)
-    ink = _ink(grey)
+    return model_input(ink_of(image))
+
+
+def ink_of(image) -> np.ndarray:
+    """(H, W) float32: the image's ink as white on black, the background exactly 0 (preprocess's
+    first half). Raises EmptyImage when there is none."""
+    return _ink(_to_grey(image))
+
+
+def model_input(ink: np.ndarray) -> np.ndarray:
+    """(28, 28) float32: the ink (from ink_of) as a model sees it (preprocess's second half)."""
     rows, cols = np.nonzero(ink >= CORE)
     ink = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     digit = _scale_longer_side(ink, BOX)
     return _centre_by_mass(digit, SIZE)
+
+
+def reaches_edge(ink: np.ndarray) -> bool:
+    """Whether the ink (from ink_of) comes within EDGE pixels of the image's border, so that part
+    of the drawing may be off it."""
+    core = ink >= CORE
+    return bool(core[:EDGE].any() or core[-EDGE:].any() or core[:, :EDGE].any() or core[:, -EDGE:].any())
 
 
 def _to_grey(image) -> np.ndarray:

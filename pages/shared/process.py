@@ -10,10 +10,11 @@ import time
 import streamlit as st
 
 from digitnet.app_support.serving.throttle import Throttle
-from digitnet.app_support.serving.training_queue import Slots
+from digitnet.app_support.serving.training_queue import TURN, Slots
 from digitnet.app_support.serving.warmup import set_up_torch, warm_up
 from digitnet.app_support.session.work import Work, Works
 from digitnet.app_support.storage.board import RunRecord
+from digitnet.app_support.storage.classes import CLASS_DAYS
 from digitnet.app_support.storage.database import DatabaseUnavailable, database_url
 from digitnet.app_support.storage.saved_work import KEEP_DAYS
 from digitnet.app_support.storage.stores import Stores
@@ -59,14 +60,23 @@ def dataset(digits):
 def training_slots() -> Slots:
     """One queue per process: as many trainings at once as there are cores, the rest wait.
     DIGITNET_TRAINING_SLOTS, a whole number, sets another count (bench/load_test.py sets
-    one per session to compare with no queue)."""
+    one per session to compare with no queue); DIGITNET_TURN_SECONDS how long a training
+    computes before it lets a waiting one go."""
     slots = os.environ.get("DIGITNET_TRAINING_SLOTS", "")
-    return Slots(int(slots) if slots.isdigit() else len(os.sched_getaffinity(0)))
+    turn = os.environ.get("DIGITNET_TURN_SECONDS", "")
+    return Slots(int(slots) if slots.isdigit() else len(os.sched_getaffinity(0)),
+                 int(turn) if turn.isdigit() and int(turn) > 0 else TURN)
 
 
 @st.cache_resource
 def teacher_key_tries() -> Throttle:
     """Wrong teacher keys, per browser session and per client address, for the whole process."""
+    return Throttle()
+
+
+@st.cache_resource
+def class_tries() -> Throttle:
+    """Wrong class codes and teacher links, per browser session and per client address."""
     return Throttle()
 
 
@@ -83,7 +93,7 @@ def settings() -> dict:
 @st.cache_resource(show_spinner=False)  # a spinner would name the URL, which may hold a password
 def _stores(url: str) -> Stores:
     stores = Stores.at(url)
-    expire_now_and_daily(stores.saved, keep_days())
+    expire_now_and_daily(stores, keep_days())
     return stores
 
 
@@ -95,20 +105,31 @@ def database() -> Stores:
 
 def keep_days() -> float:
     """DIGITNET_KEEP_DAYS: how long a browser's work is kept untouched (default saved_work.KEEP_DAYS)."""
+    return _days("DIGITNET_KEEP_DAYS", KEEP_DAYS)
+
+
+def class_days() -> float:
+    """DIGITNET_CLASS_DAYS: how long a class stays open after it began (default classes.CLASS_DAYS)."""
+    return _days("DIGITNET_CLASS_DAYS", CLASS_DAYS)
+
+
+def _days(name: str, default: float) -> float:
     try:
-        return max(float(settings().get("DIGITNET_KEEP_DAYS", KEEP_DAYS)), 0.0)
+        return max(float(settings().get(name, default)), 0.0)
     except ValueError:
-        return KEEP_DAYS
+        return default
 
 
-def expire_now_and_daily(saved, days: float) -> None:
-    """Delete work untouched for `days` days: in a background thread now, then once a day."""
+def expire_now_and_daily(stores: Stores, days: float) -> None:
+    """Delete work untouched for `days` days, and close the classes begun class_days() ago: in a
+    background thread now, then once a day."""
 
     def expire() -> None:
         try:
-            if removed := saved.expire(days):
+            if removed := stores.saved.expire(days):
                 logging.getLogger(__name__).info("deleted the saved work of %d browsers unused for %g days",
                                                  removed, days)
+            stores.classes.expire(class_days())
         except DatabaseUnavailable as exc:
             logging.getLogger(__name__).warning("saved work not expired: %s", exc)
         timer = threading.Timer(86_400, expire)
@@ -135,18 +156,30 @@ def work_of(browser: str | None) -> Work:
         return Work()
 
 
+def class_of(stores: Stores, member):
+    """The open class the learner is in (its id), or None: a learner of a class that has closed
+    trains for the open board again."""
+    if member.classroom is None:
+        return None
+    try:
+        found = stores.classes.get(member.classroom)
+    except DatabaseUnavailable:
+        return member.classroom  # the board waits: so does the run, for the class it was trained in
+    return member.classroom if found is not None and found.is_open(days=class_days()) else None
+
+
 def record_run(lab, run) -> str | None:
     """Send a run that finished, or was stopped after at least one epoch, to the class board;
     why the board does not take it, when it does not (board.refusal: a learner's runs are
     limited). It asks the board that once, not while the board is known to be away, and never
     fails because of the database: a run waits for it."""
-    record = RunRecord.of(run, lab.member.nickname, time.time())
-    if record is None:
-        return None
     try:
         stores = database()
     except DatabaseUnavailable as exc:
         logging.getLogger(__name__).error("run %s not recorded: %s", run.id, exc)
+        return None
+    record = RunRecord.of(run, lab.member.nickname, time.time(), class_of(stores, lab.member))
+    if record is None:
         return None
     try:
         if not stores.outbox.trouble and (refused := stores.board.refusal(record, lab.member)):

@@ -14,6 +14,7 @@ from pages.shared.browser_key import browser
 from pages.shared.process import work_of
 
 KEPT = "kept"  # widget key -> value, for widgets whose value outlives the page
+INVITATIONS = ("join", "teach")  # a class link's parameters: a code to join, a teacher's secret
 
 
 def start() -> Lab:
@@ -24,6 +25,8 @@ def start() -> Lab:
     if "lab" not in st.session_state:
         settings, problems = Settings.from_query(st.query_params.to_dict())
         st.session_state.lab = Lab(settings, work_of(known))
+        # A class's link (classes.py): taken before sync_url gives the address the settings alone.
+        st.session_state.lab.invitation = {k: v for k in INVITATIONS if (v := st.query_params.get(k))}
         if moved := moved_message(st.context.cookies.get(SESSION_COOKIE), own_name(), st.session_state.lab.work.saving):
             flash("link", moved)
         for problem in problems:

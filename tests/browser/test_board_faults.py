@@ -68,11 +68,12 @@ def in_namespace(pid: int, code: str) -> str:
 
 
 def fill(path: Path) -> None:
-    with open(path, "wb") as filler:
+    """Zeros written until the disk is full. Unbuffered: a buffered file holds the bytes that did
+    not fit and fails again when it is closed."""
+    with open(path, "wb", buffering=0) as filler:
         try:
             while True:
                 filler.write(b"\0" * 65536)
-                filler.flush()
         except OSError as exc:
             assert exc.errno == errno.ENOSPC
 

@@ -44,8 +44,10 @@ def test_the_stop_control_ends_training_and_keeps_the_model(page, app_url, class
 
 
 def test_stop_while_waiting_for_a_slot_says_so_and_leaves_no_empty_run(browser, tmp_path):
-    """One training slot: a second learner waits; stopping then leaves no run behind."""
-    process, url = start_app(tmp_path / "streamlit.log", env={**os.environ, "DIGITNET_TRAINING_SLOTS": "1"})
+    """One training slot: a second learner waits; stopping then leaves no run behind. The first
+    keeps the slot for the whole test (a long turn), however slowly a busy machine loads the pages."""
+    env = {**os.environ, "DIGITNET_TRAINING_SLOTS": "1", "DIGITNET_TURN_SECONDS": "600"}
+    process, url = start_app(tmp_path / "streamlit.log", env=env)
     try:
         with local_page(browser) as first, local_page(browser) as second:
             first.goto(f"{url}/train?model=linear&bs=1&epochs=20")  # tens of seconds in the only slot

@@ -5,7 +5,7 @@ import torch
 
 from digitnet.drawing import defaults
 from digitnet.drawing.defaults import SHIPPED_DIGITS, default_model, reads_drawings, recipe, shipped_path, train_default
-from digitnet.drawing.shipped_nets import OUTLIERS, RECIPE
+from digitnet.drawing.shipped_nets import LEARNT, OUTLIERS, RECIPE
 from digitnet.errors import ModelFileError
 from digitnet.files.modelfile import read_model_file
 from digitnet.lesson.augment import DrawnLook
@@ -35,7 +35,7 @@ def test_shipped_models_record_how_they_were_trained(kind, digits):
     assert accuracy >= FLOORS[kind, digits]
     assert default_model(kind, digits).settings == saved.settings
     if reads_drawings(kind, digits):  # what Settings cannot hold: the recipe and the "not sure" threshold
-        recorded = {**asdict(RECIPE), "look": asdict(DrawnLook()), "outliers": OUTLIERS}
+        recorded = {**asdict(RECIPE), "look": asdict(DrawnLook()), "learnt": LEARNT, "outliers": OUTLIERS}
         assert saved.metrics["recipe"] == json_like(recorded)
         assert 0.5 < saved.metrics["sure_threshold"] < 1
     else:

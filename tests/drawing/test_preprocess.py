@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from digitnet.drawing.generated import DIGITS, draw
-from digitnet.drawing.preprocess import open_image, preprocess
+from digitnet.drawing.preprocess import ink_of, open_image, preprocess, reaches_edge
 from digitnet.errors import EmptyImage, ImageError
 
 
@@ -113,6 +113,28 @@ def test_faint_marks_are_not_ink():
     image[100:150, 100:110] = 20  # below the contrast needed to count as ink
     with pytest.raises(EmptyImage, match="no ink"):
         preprocess(image)
+
+
+def test_ink_at_the_edge_is_told():
+    assert not reaches_edge(ink_of(np.asarray(draw_seven())))  # 40 px from every side
+    assert not reaches_edge(ink_of(np.asarray(draw_seven(centre=(255, 140), size=30))))  # near the edge, not on it
+    right = draw_seven(centre=(240, 140))  # its bar runs past the right edge
+    assert reaches_edge(ink_of(np.asarray(right))) and reaches_edge(ink_of(right))
+
+
+@pytest.mark.parametrize("side", range(4))
+def test_ink_against_any_side_is_told(side):
+    canvas = np.zeros((280, 280), np.uint8)
+    canvas[100:180, 120:130] = 255
+    canvas[100:110, 0:130] = 255  # a stroke running into the left side
+    turned = np.rot90(canvas, side).copy()
+    assert reaches_edge(ink_of(turned)) and reaches_edge(ink_of(255 - turned))  # drawn, or dark ink on paper
+
+
+def test_faint_marks_at_the_edge_are_not_ink():
+    image = np.asarray(draw_seven())[..., 0].copy()
+    image[:, :3] = 40  # a grey line along the border, under the quarter between background and ink
+    assert not reaches_edge(ink_of(image))
 
 
 def test_nan_is_refused():

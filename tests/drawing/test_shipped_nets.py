@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from digitnet.drawing import shipped_nets
 from digitnet.drawing.defaults import recipe, shipped_path
-from digitnet.drawing.generated import DrawnSet
+from digitnet.drawing.generated import FOR_MEASURING, DrawnSet
 from digitnet.drawing.shipped_nets import (
     RECIPE,
     DrawingRecipe,
@@ -18,6 +18,7 @@ from digitnet.drawing.shipped_nets import (
 )
 from digitnet.files.modelfile import read_model_file
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
+from digitnet.lesson.losses import probabilities
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +59,19 @@ def test_none_of_these_is_cross_entropy_to_equal_probabilities():
     assert none_of_these(torch.full((3, 1), 2.0)) > none_of_these(torch.zeros(3, 1))
 
 
-def test_the_threshold_flags_its_share_of_generated_digits():
-    saved = read_model_file(shipped_path("mlp", ALL_DIGITS))
+@pytest.mark.parametrize("digits, share", [((2, 6), RECIPE.flagged_share[0]), (ALL_DIGITS, RECIPE.flagged_share[1])])
+def test_the_threshold_flags_its_share_of_generated_digits(digits, share):
+    saved = read_model_file(shipped_path("mlp", digits))
     labels, images = shipped_nets.FOR_BUILDING["digits"].model_inputs()
     with torch.no_grad():
-        top = saved.model(torch.from_numpy(images)).softmax(1).amax(1).numpy()
-    assert np.mean(top < saved.metrics["sure_threshold"]) == pytest.approx(RECIPE.flagged_share, abs=0.005)
+        top = probabilities(saved.model(torch.from_numpy(images[np.isin(labels, digits)]))).amax(1).numpy()
+    assert np.mean(top < saved.metrics["sure_threshold"]) == pytest.approx(share, abs=0.002)
+
+
+def test_the_build_learns_from_drawn_digits_of_every_style_but_never_from_the_held_out_hand():
+    learnt = [shipped_nets.FOR_BUILDING[name] for name in shipped_nets.DRAWN_DIGITS]
+    assert {spec.variant for spec in learnt} == {None, "long_flag", "crossed", "big_loop"}
+    assert {spec.style for spec in learnt} == {"normal", "edge"}
+    held_out = [spec for name, spec in FOR_MEASURING.items() if name.startswith("held_out")]
+    assert held_out and {spec.style for spec in held_out} == {"loose"}
+    assert not {spec.seed for spec in learnt} & {spec.seed for spec in FOR_MEASURING.values()}

@@ -197,7 +197,7 @@ def test_the_teacher_starts_a_new_round_shows_the_last_again_and_hides_a_run(dat
     at.selectbox(key="teacher_hide_name").set_value(("spam", None)).run()
     click(at, "teacher_hide_name_button")
     assert count_line(at) == "Runs in this class: 1"
-    assert "Hidden from every board: 3 runs of spam." in [e.value for e in at.success]
+    assert "Hidden from the board: 3 runs of spam." in [e.value for e in at.success]
     click(at, "teacher_lock")
     assert not [b for b in at.button if b.key == "teacher_new_round"]
 

@@ -100,6 +100,30 @@ def model_picker(at: AppTest):
     return next(box for box in at.selectbox if box.label == "Model that answers")
 
 
+def off_the_square(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if "off the square" in w.value]
+
+
+def past_the_right_edge(drawing: np.ndarray, pixels: int) -> np.ndarray:
+    """The drawing moved right until `pixels` of its ink are past the canvas's edge, cut off there."""
+    right = np.nonzero(drawing[:, :, 0].max(axis=0) > 127)[0].max()
+    moved = np.zeros_like(drawing)
+    moved[..., 3] = 255
+    shift = 279 - right + pixels
+    moved[:, shift:] = drawing[:, : 280 - shift]
+    return moved
+
+
+def test_a_digit_running_off_the_square_is_read_and_told():
+    at = put_on_canvas(draw_page(), a_drawing(6))
+    assert predictions(at) == ["Prediction: 6"] and off_the_square(at) == []
+    put_on_canvas(at, past_the_right_edge(a_drawing(6), 15))
+    assert not at.exception
+    assert predictions(at) == ["Prediction: 6"]
+    assert off_the_square(at) == ["Part of your digit may be off the square: the model reads only what is inside "
+                                  "it. If the answer is wrong, draw it smaller or nearer the middle."]
+
+
 def test_latest_run_answers_and_every_model_can_be_chosen():
     at = draw_page()
     lab = at.session_state.lab

@@ -1,6 +1,6 @@
 """Wrong tries of a secret, counted in this process for each of several keys (a browser session, a
 client address): after FREE wrong tries, a key may try once every PAUSE seconds, so that the teacher
-key cannot be guessed as fast as the app answers (bench/teacher_key.py). A key that has not tried for
+key cannot be guessed as fast as the app answers (bench/guessing.py). A key that has not tried for
 FORGET seconds starts again from nothing."""
 
 import math

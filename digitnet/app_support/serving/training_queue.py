@@ -3,7 +3,7 @@
 Thirty learners pressing Train at once on a two-core server would each crawl at a
 fifteenth of the speed, and every chart would stall. Instead at most `capacity` trainings
 compute at a time; the others wait in arrival order and can show their place in the queue.
-A training gives its slot back after a turn of TURN seconds when others wait, so a long run
+A training gives its slot back after a turn (TURN seconds unless set) when others wait, so a long run
 cannot starve the short ones; a run of a few epochs finishes within its turn.
 
 Measured with bench/load_test.py (thirty sessions, 3 epochs each, two cores): turns of
@@ -19,8 +19,9 @@ TURN = 10.0  # seconds of computing before a training lets the next one in the q
 
 
 class Slots:
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, turn: float = TURN):
         self.capacity = max(1, capacity)
+        self.turn = turn
         self._changed = threading.Condition()
         self._queue: deque[object] = deque()
         self._running: set[object] = set()
@@ -75,7 +76,7 @@ class Slots:
         self._version += 1
         self._changed.notify_all()
 
-    def share(self, events, on_wait=None, turn: float = TURN):
+    def share(self, events, on_wait=None):
         """Yield from `events` (a training's generator) while holding a slot; after each turn
         the slot goes back to the queue if anyone is waiting. Closing this generator frees the
         slot and closes `events` at once, so a stopped training is marked stopped right away."""
@@ -88,7 +89,7 @@ class Slots:
             turn_started = time.monotonic()
             for event in events:
                 yield event
-                if time.monotonic() - turn_started > turn and self.waiting():
+                if time.monotonic() - turn_started > self.turn and self.waiting():
                     self.release(ticket)
                     ticket = self.acquire(on_wait)
                     turn_started = time.monotonic()

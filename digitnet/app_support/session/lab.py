@@ -38,6 +38,7 @@ class Lab:
         self._owner: int | None = None  # the thread that holds it
         self._stop = threading.Event()  # set when another run of a page wants the models
         self.messages: dict[str, list[tuple[str, str]]] = {}  # place -> (kind, text), to show once
+        self.invitation: dict[str, str] = {}  # a class link's code to join or teacher's secret, until the Class page
 
     @property
     def member(self):

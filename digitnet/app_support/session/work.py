@@ -114,8 +114,10 @@ class Work:
             self.stores.outbox.send(write)
 
     def pending(self) -> int:
-        """Writes of this work that wait for the database."""
-        return self.stores.outbox.pending(self.browser) if self.saving else 0
+        """Writes of this work that wait for the database while it is away (writes on their way to a
+        database that answers are saved as far as the learner can tell)."""
+        outbox = self.stores.outbox
+        return outbox.pending(self.browser) if self.saving and outbox.trouble else 0
 
     # What the Lab asks of it
 
@@ -249,7 +251,7 @@ def rebuilt(saved: SavedBrowser, browser: str, stores, data_for) -> Work:
     are made Runs when first asked for; one that cannot be (its data or its weights unreadable) is
     left out, in the log."""
     work = Work(browser, stores)
-    work.member.nickname, work.member.number = saved.nickname, saved.number
+    work.member.nickname, work.member.number, work.member.classroom = saved.nickname, saved.number, saved.classroom
     work._to_rebuild, work.data_for = list(saved.runs), data_for
     for label, image in saved.digits:
         work.my_digits.images.append(np.frombuffer(image, dtype=np.uint8).reshape(28, 28).copy())

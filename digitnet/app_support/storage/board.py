@@ -29,9 +29,13 @@ SHOWN = "id, learner, nickname, finished, status, model, digits, lr, bs, epochs,
 COUNT_SHOWN = "SELECT count(*) FROM runs WHERE round = ? AND hidden = 0"
 BEST_RUNS = f"SELECT {SHOWN} FROM runs WHERE round = ? AND hidden = 0 ORDER BY accuracy DESC, id DESC LIMIT ?"
 OWN_RUNS = f"SELECT {SHOWN} FROM runs WHERE round = ? AND learner = ? AND hidden = 0"
+# The rounds of a class's board (0: the open board's, whose rounds have no class).
+BOARD_ROUNDS = "(SELECT id FROM rounds WHERE coalesce(class, 0) = ?)"
+# The round a run that finished at a time goes into, on the board of a class (0: the open board).
+ROUND_AT = "(SELECT max(id) FROM rounds WHERE coalesce(class, 0) = ? AND started <= ?)"
 # A learner's runs in the round a run that finished at a time goes into, and those within RECORD_EVERY of it.
 LEARNERS_RUNS = ("SELECT count(*), count(CASE WHEN finished > ? AND finished < ? THEN 1 END) FROM runs"
-                 " WHERE round = (SELECT max(id) FROM rounds WHERE started <= ?) AND learner = ? AND id <> ?")
+                 f" WHERE round = {ROUND_AT} AND learner = ? AND id <> ?")
 
 
 # Letters and signs that draw nothing, taken for spaces: the Hangul fillers and the blank Braille pattern.
@@ -69,6 +73,7 @@ class Member:
 
     nickname: str = ""
     number: int | None = None
+    classroom: int | None = None  # the class they are in (classes.py); None: the open board
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -87,15 +92,17 @@ class RunRecord:
     status: str  # "done" or "stopped"
     nickname: str
     finished: float  # time.time() when it ended
+    classroom: int | None = None  # whose board: a class's, or None for the open board
 
     @classmethod
-    def of(cls, run, nickname: str, finished: float):
+    def of(cls, run, nickname: str, finished: float, classroom: int | None = None):
         """The record of a run that finished or was stopped after at least one epoch; else None.
         A stopped run scores the model it kept, as the Train page does."""
         if run.status not in ("done", "stopped") or not run.history:
             return None
         accuracies = tuple(epoch.accuracy for epoch in run.history)
-        return cls(run.id, run.settings, run.accuracy_now(), accuracies, run.status, clean_nickname(nickname), finished)
+        return cls(run.id, run.settings, run.accuracy_now(), accuracies, run.status, clean_nickname(nickname), finished,
+                   classroom)
 
 
 @dataclass(frozen=True)
@@ -151,16 +158,19 @@ class Board:
     def __init__(self, database: Database | str):
         self.database = database if isinstance(database, Database) else Database(database)
 
-    def version(self) -> int:
-        """The count of changes to the board: new runs, hidden runs, new rounds."""
-        return self.database.read("SELECT version FROM board")[0][0]
+    def version(self, classroom: int | None = None) -> int:
+        """The count of changes to a class's board (None: the open board): new runs, hidden runs, new
+        rounds, the class closed."""
+        return self.database.read(*_version(classroom))[0][0]
 
-    def snapshot(self, round_id: int | None = None, mine: int | None = None, best: int = BEST) -> Snapshot:
-        """The runs of round `round_id` (default or unknown: the current one) that are not hidden: the
-        `best` most accurate, and those of learner `mine`."""
+    def snapshot(self, round_id: int | None = None, mine: int | None = None, best: int = BEST,
+                 classroom: int | None = None) -> Snapshot:
+        """The runs of round `round_id` of a class's board (None: the open board's; default or unknown
+        round: the current one) that are not hidden: the `best` most accurate, and those of learner `mine`."""
         with self.database.transaction(write=False) as run:
-            version = run("SELECT version FROM board").fetchone()[0]
-            rounds = [Round(*row) for row in run("SELECT id, started FROM rounds ORDER BY id").fetchall()]
+            version = run(*_version(classroom)).fetchone()[0]
+            rounds = [Round(*row) for row in run("SELECT id, started FROM rounds WHERE coalesce(class, 0) = ?"
+                                                 " ORDER BY id", (classroom or 0,)).fetchall()]
             shown = next((r for r in rounds if r.id == round_id), rounds[-1])
             total = run(COUNT_SHOWN, (shown.id,)).fetchone()[0]
             rows = run(BEST_RUNS, (shown.id, best)).fetchall()
@@ -178,7 +188,8 @@ class Board:
             return None
         near = (record.finished - RECORD_EVERY, record.finished + RECORD_EVERY)
         with self.database.transaction(write=False) as run:
-            kept, close = run(LEARNERS_RUNS, (*near, record.finished, member.number, record.id)).fetchone()
+            kept, close = run(LEARNERS_RUNS, (*near, record.classroom or 0, record.finished, member.number,
+                                              record.id)).fetchone()
         if kept >= PER_ROUND:
             return (f"the board keeps {PER_ROUND} runs of each learner a round, and {kept} of yours are there. "
                     "Your runs stay here as before; a new round makes room")
@@ -207,23 +218,25 @@ class Board:
         with self.database.transaction(write=True) as run:
             added = run(
                 "INSERT INTO runs (id, round, learner, nickname, finished, status, model, digits, lr, bs, epochs,"
-                " seed, described, settings, accuracy, accuracies)"
-                " VALUES (?, (SELECT max(id) FROM rounds WHERE started <= ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING", values,
+                f" seed, described, settings, accuracy, accuracies) VALUES (?, {ROUND_AT},"
+                " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (values[0], record.classroom or 0, *values[1:]),
             ).rowcount == 1
             if added:
-                run("UPDATE board SET version = version + 1")
+                _changed(run, record.classroom)
         return added
 
     def recording(self, record: RunRecord, member: Member) -> Write:
         """The write that records a run, for the outbox."""
         return Write(lambda: self.record(record, member), member, what=f"run {record.id} for the board")
 
-    def new_round(self, started: float) -> int:
-        """A new round, empty; the earlier ones stay and can be shown again."""
+    def new_round(self, started: float, classroom: int | None = None) -> int:
+        """A new round of a class's board (None: the open board), empty; the earlier ones stay and can
+        be shown again."""
         with self.database.transaction(write=True) as run:
-            round_id = run("INSERT INTO rounds (started) VALUES (?) RETURNING id", (started,)).fetchone()[0]
-            run("UPDATE board SET version = version + 1")
+            round_id = run("INSERT INTO rounds (started, class) VALUES (?, ?) RETURNING id",
+                           (started, classroom)).fetchone()[0]
+            _changed(run, classroom)
         return round_id
 
     def names(self, round_id: int) -> list[Name]:
@@ -237,24 +250,43 @@ class Board:
         names = [Name(nickname or anonymous(learner), nickname, learner, n) for (nickname, learner), n in runs.items()]
         return sorted(names, key=lambda name: (-name.runs, name.shown))
 
-    def hide_name(self, round_id: int, nickname: str, learner: int | None = None) -> int:
+    def hide_name(self, round_id: int, nickname: str, learner: int | None = None, classroom: int | None = None) -> int:
         """Hide every run of the round shown under a name: a nickname's (whoever took it), or for an
         empty nickname, the anonymous runs of `learner`; how many were shown until now."""
         where, values = ("nickname = ?", (nickname,)) if nickname else ("nickname = '' AND learner = ?", (learner,))
         with self.database.transaction(write=True) as run:
-            hidden = run(f"UPDATE runs SET hidden = 1 WHERE round = ? AND hidden = 0 AND {where}",
-                         (round_id, *values)).rowcount
+            hidden = run(f"UPDATE runs SET hidden = 1 WHERE round = ? AND hidden = 0 AND {where}"
+                         f" AND round IN {BOARD_ROUNDS}",
+                         (round_id, *values, classroom or 0)).rowcount
             if hidden:
-                run("UPDATE board SET version = version + 1")
+                _changed(run, classroom)
         return hidden
 
-    def hide(self, run_ids: list[str]) -> int:
-        """Hide runs (a rude nickname, say) from every board; how many were shown until now."""
+    def hide(self, run_ids: list[str], classroom: int | None = None) -> int:
+        """Hide runs of a class's board (None: the open board's), a rude nickname, say; how many were
+        shown until now. Runs of other boards are left alone."""
         with self.database.transaction(write=True) as run:
-            hidden = sum(run("UPDATE runs SET hidden = 1 WHERE id = ? AND hidden = 0", (i,)).rowcount for i in run_ids)
+            hidden = sum(run(f"UPDATE runs SET hidden = 1 WHERE id = ? AND hidden = 0 AND round IN {BOARD_ROUNDS}",
+                             (i, classroom or 0)).rowcount
+                         for i in run_ids)
             if hidden:
-                run("UPDATE board SET version = version + 1")
+                _changed(run, classroom)
         return hidden
+
+
+def _version(classroom: int | None) -> tuple[str, tuple]:
+    """The query of a board's version: a class's, or the open board's."""
+    if classroom is None:
+        return "SELECT version FROM board", ()
+    return "SELECT version FROM classes WHERE id = ?", (classroom,)
+
+
+def _changed(run, classroom: int | None) -> None:
+    """Count a change to a board, so that the pages showing it draw it again."""
+    if classroom is None:
+        run("UPDATE board SET version = version + 1")
+    else:
+        run("UPDATE classes SET version = version + 1 WHERE id = ?", (classroom,))
 
 
 def _json(value) -> str:

@@ -66,6 +66,17 @@ MIGRATIONS = {
         "CREATE INDEX runs_by_learner ON runs (round, learner, finished)",
         "DROP INDEX runs_by_round",  # the first two columns of runs_by_accuracy
     ],
+    # Classes on one deployment (classes.py): each its code, its teacher, its rounds and so its board.
+    4: [
+        "CREATE TABLE classes (id {serial}, code TEXT NOT NULL UNIQUE, secret_hash TEXT NOT NULL UNIQUE,"
+        " owner TEXT NOT NULL, created DOUBLE PRECISION NOT NULL, closed DOUBLE PRECISION, setup TEXT,"
+        " setup_version INTEGER NOT NULL DEFAULT 0, version BIGINT NOT NULL DEFAULT 0)",
+        "CREATE INDEX classes_by_owner ON classes (owner)",
+        "ALTER TABLE rounds ADD COLUMN class INTEGER",  # NULL: the deployment's open board
+        "CREATE INDEX rounds_by_class ON rounds (class, started)",
+        "ALTER TABLE browsers ADD COLUMN class INTEGER",  # the class a browser's learner is in
+        "CREATE INDEX browsers_by_class ON browsers (class)",
+    ],
 }
 LATEST = max(MIGRATIONS)
 

@@ -85,6 +85,7 @@ class SavedRun:
 class SavedBrowser:
     nickname: str
     number: int | None
+    classroom: int | None  # the class the learner is in
     runs: list[SavedRun]
     digits: list[tuple[int, bytes]]  # (label, 784 bytes)
     fine_tunings: list[dict]
@@ -104,7 +105,7 @@ class SavedWork:
     def load(self, browser: str) -> SavedBrowser | None:
         """Everything saved for a browser, or None when it has nothing saved."""
         with self.database.transaction(write=False) as run:
-            found = run("SELECT nickname, learner FROM browsers WHERE key_hash = ?", (browser,)).fetchone()
+            found = run("SELECT nickname, learner, class FROM browsers WHERE key_hash = ?", (browser,)).fetchone()
             if found is None:
                 return None
             rows = run(f"SELECT {RUN_COLUMNS} FROM saved_runs WHERE browser = ? ORDER BY position", (browser,))
@@ -113,7 +114,7 @@ class SavedWork:
             digits = [(label, bytes(image)) for label, image in digits.fetchall()]
             tunings = run("SELECT outcome FROM saved_fine_tunings WHERE browser = ? ORDER BY position", (browser,))
             tunings = [json.loads(outcome) for (outcome,) in tunings.fetchall()]
-        return SavedBrowser(found[0], found[1], runs, digits, tunings)
+        return SavedBrowser(found[0], found[1], found[2], runs, digits, tunings)
 
     def open_run(self, run_id: str) -> SavedRun | None:
         """One saved run, for anyone who may see it (a run on the class board), or None."""

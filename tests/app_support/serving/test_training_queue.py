@@ -70,7 +70,7 @@ def test_a_waiter_that_gives_up_leaves_the_queue():
 
 
 def test_sharing_takes_turns_and_frees_the_slot_at_the_end():
-    slots, log = Slots(1), []
+    slots, log = Slots(1, turn=0.03), []
 
     def events(name):
         for i in range(6):
@@ -79,7 +79,7 @@ def test_sharing_takes_turns_and_frees_the_slot_at_the_end():
             yield i
 
     def train(name):
-        assert list(slots.share(events(name), turn=0.03)) == list(range(6))
+        assert list(slots.share(events(name))) == list(range(6))
 
     threads = [threading.Thread(target=train, args=(name,)) for name in "ab"]
     for thread in threads:

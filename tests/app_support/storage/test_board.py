@@ -197,7 +197,7 @@ def plan(url: str, sql: str, params) -> str:
 
 
 @pytest.mark.parametrize("sql, params", [
-    (COUNT_SHOWN, (1,)), (BEST_RUNS, (1, 500)), (OWN_RUNS, (1, 7)), (LEARNERS_RUNS, (1.0, 11.0, 6.0, 7, "x")),
+    (COUNT_SHOWN, (1,)), (BEST_RUNS, (1, 500)), (OWN_RUNS, (1, 7)), (LEARNERS_RUNS, (1.0, 11.0, 0, 6.0, 7, "x")),
 ])
 def test_the_class_pages_queries_go_through_an_index_and_sort_nothing(database_url, sql, params):
     board = Board(database_url)
