@@ -8,13 +8,14 @@ from digitnet.drawing.predict import UNSURE_BELOW
 from digitnet.drawing.preprocess import ink_of, model_input, open_image, preprocess, reaches_edge, viewable
 from digitnet.errors import EmptyImage, ImageError
 from digitnet.lesson.dataset import either_digit, is_pair
-from pages.parts.answer_views import answer_line, probability_chart, show_answer, show_why
+from pages.parts.answer_views import NO_ANSWER, answer_line, probability_chart, show_answer, show_why
 from pages.parts.my_digits_views import add_to_my_digits
 from pages.parts.try_image import test_image
 from pages.shared.answering import answerer
 from pages.shared.canvas import st_canvas
 from pages.shared.controls import task_picker
 from pages.shared.session import get_lab, kept, remembered
+from pages.shared.styles import spoken
 
 CANVAS = 280  # pixels: ten times MNIST's 28
 CANVAS_KEY = "draw_canvas"
@@ -113,13 +114,15 @@ def main() -> None:
             answer = show_answer(chosen, image, digits, line)
             if source != TEST:  # a test image is MNIST's, or one of them already
                 add_to_my_digits(lab, image, answer.digit)
-        elif source == "Draw":
-            what = either_digit(digits) if is_pair(digits) else "any digit"
-            st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",
-                    icon=":material/draw:")
-            # The answer's chart, empty: the browser loads its charting code now, not after the first
-            # stroke, where it made the first answer 1.5 s slower than the next ones.
-            probability_chart(dict.fromkeys(digits, 0.0))
+        else:
+            spoken(NO_ANSWER)
+            if source == "Draw":
+                what = either_digit(digits) if is_pair(digits) else "any digit"
+                st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",
+                        icon=":material/draw:")
+                # The answer's chart, empty: the browser loads its charting code now, not after the first
+                # stroke, where it made the first answer 1.5 s slower than the next ones.
+                probability_chart(dict.fromkeys(digits, 0.0))
     if image is not None:
         show_why(chosen.model, image, digits, chosen.settings.model)
 

@@ -10,7 +10,7 @@ from digitnet.export.writer import export, replay_settings
 from digitnet.files.modelfile import load_model, model_bytes
 from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.settings import distinguishing_labels
-from pages.parts.live_run import RunView, train_live
+from pages.parts.live_run import RunView, status_of, train_live
 from pages.parts.suggestion import teacher_suggestion
 from pages.shared.controls import settings_controls, task_picker
 from pages.shared.process import dataset, record_run
@@ -155,11 +155,12 @@ def main() -> None:
     buttons = st.container(horizontal=True)
     buttons.button("Train", type="primary", key="train_button", icon=":material/play_arrow:", disabled=training)
     stop = buttons.empty()
-    view = RunView()
     current = lab.newest()
-    show_flashed("train")
     if training:
         current = lab.start_run(data, lab.run_with_id(st.session_state.get("again_from")) if again else None)
+    view = RunView(status_of(current, training))
+    show_flashed("train")
+    if training:
         stop.button("Stop training", key="stop_training", icon=":material/stop_circle:")
         with session_work("train") as work:
             try:
@@ -172,7 +173,6 @@ def main() -> None:
                               "info")
     elif current is not None:
         view.draw(current)
-        view.show_status(current)
     else:
         view.draw_empty()
     history_section(lab, training)

@@ -7,6 +7,7 @@ from digitnet.app_support.views.in_words import image_in_words, map_in_words, pr
 from digitnet.drawing.explain import explain
 from digitnet.drawing.predict import Prediction, classify
 from digitnet.lesson.dataset import either_digit, is_pair
+from pages.shared.styles import spoken
 
 FIGURE_HEIGHT = 300
 ANSWER_LINE = "draw_answer_line"  # the answer in one line under the square, on a narrow screen only
@@ -17,6 +18,7 @@ NARROW_ONLY = (f"<style>@media (min-width: 641px) {{ [data-testid=stLayoutWrappe
                "{ display: none; } }</style>")
 WHY_A_GUESS = ("A classifier must answer with one of the digits it knows, because its probabilities always share "
                "100% among them; a low top probability is its only way to say that none of them fits.")
+NO_ANSWER = "No answer yet: draw a digit, upload a picture or choose a test image."
 
 
 def answer_line():
@@ -30,9 +32,20 @@ def percent(probability: float) -> str:
     return "over 99.9%" if probability > 0.999 else f"{probability:.1%}"
 
 
+def answer_in_words(answer: Prediction, digits) -> str:
+    """The answer as a screen reader says it, without the page's emphasis."""
+    shown = percent(answer.probability)
+    if answer.sure:
+        return f"The model reads {answer.digit}, {shown} sure."
+    known = either_digit(digits) if is_pair(digits) else "a digit it knows"
+    return f"The model is not sure this is {known}: its best guess is {answer.digit}, at {shown}."
+
+
 def show_answer(answerer, image, digits, line=None) -> Prediction:
-    """The model's answer, in full; in one line at `line` too."""
+    """The model's answer, in full; in one line at `line` too. First in its column: the answer
+    said politely (NO_ANSWER's place when there is none)."""
     answer = classify(answerer.model, image, digits, answerer.threshold)
+    spoken(answer_in_words(answer, digits))
     shown = percent(answer.probability)
     if answer.sure:
         st.subheader(f"Prediction: {answer.digit}", anchor=False)

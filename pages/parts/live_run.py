@@ -8,7 +8,7 @@ import streamlit as st
 
 from digitnet.app_support.views.charts import batch_rows, curve_spec, epoch_rows
 from digitnet.app_support.views.in_words import accuracy_in_words, loss_in_words
-from digitnet.app_support.views.outcome import outcome
+from digitnet.app_support.views.outcome import Outcome, outcome
 from digitnet.app_support.views.wording import plain
 from digitnet.errors import Diverged
 from digitnet.lesson.run import EpochResult
@@ -20,14 +20,35 @@ REDRAW_EVERY = 0.15  # seconds: about six chart updates a second at most, whatev
 REDRAW_EVERY_BUSY = 0.5
 LOSS_CHART = curve_spec("loss", "loss")
 ACCURACY_CHART = curve_spec("accuracy", "validation accuracy")
+IDLE = Outcome("info", "Press Train: the curves grow here as the epochs finish.")
+
+
+def training_line(run) -> str:
+    return f"Training {plain(run.name)}: {run.settings.describe()}, seed {run.settings.seed}"
+
+
+def status_of(run, training: bool) -> Outcome:
+    """What the status line says first on this run of the page."""
+    if training:
+        return Outcome("info", training_line(run))
+    return (outcome(run) if run is not None else None) or IDLE
+
+
+def shown(where, status: Outcome):
+    icon = ":material/warning:" if status.kind in ("error", "warning") else None
+    return getattr(where, status.kind)(status.text, icon=icon)
 
 
 class RunView:
     """The latest run: status, progress, curves and the lesson's table. Drawn the same way
     live and afterwards, into the same places, so the charts update in place."""
 
-    def __init__(self):
-        self.status = st.empty()
+    def __init__(self, status: Outcome | None = None):
+        # The status line is a polite live region (an info or success box: role status). Drawn with its
+        # words at once, it stays one element from "Press Train" through every epoch to the run's end,
+        # so a screen reader says each change; st.empty() would blank it while the page's next run drew
+        # the charts, and the box after it would be a new region, which screen readers may not read.
+        self.status = shown(st, status) if status else st.empty()
         self.progress = st.container(key="live_progress").empty()
         loss, accuracy = st.columns(2)
         # Containers, not st.empty(): a placeholder would stand blank where the last chart was
@@ -49,7 +70,6 @@ class RunView:
     def draw_empty(self) -> None:
         """Empty axes before the first run: the browser loads the charts' code now, not after
         the click (bench/live_chart.py: the first point came 2 s sooner)."""
-        self.status.caption("Press Train: the curves grow here as the epochs finish.")
         self._curves([], "no run yet", [])
 
     def _curves(self, rows: list[dict], name: str, history) -> None:
@@ -58,11 +78,6 @@ class RunView:
         self.loss = self.loss.vega_lite_chart(rows, LOSS_CHART, width="stretch", alt=loss_in_words(name, history))
         self.accuracy = self.accuracy.vega_lite_chart(rows, ACCURACY_CHART, width="stretch",
                                                       alt=accuracy_in_words(name, history))
-
-    def show_status(self, run) -> None:
-        if found := outcome(run):
-            icon = ":material/warning:" if found.kind in ("error", "warning") else None
-            getattr(self.status, found.kind)(found.text, icon=icon)
 
 
 def train_live(run, view: RunView, work) -> None:
@@ -74,7 +89,7 @@ def train_live(run, view: RunView, work) -> None:
     first = len(run.history)
     started = last_draw = time.perf_counter()
     slots = training_slots()
-    training = f"Training {plain(run.name)}: {run.settings.describe()}, seed {run.settings.seed}"
+    training = training_line(run)
 
     def waiting(ahead: int) -> None:
         view.status.info(
@@ -90,7 +105,6 @@ def train_live(run, view: RunView, work) -> None:
             return training
         return f"{training} · epoch {done} of {epochs} done, validation accuracy {run.history[-1].accuracy:.4f}"
 
-    view.status.info(training)
     try:
         # Closed on the way out, a click's interruption included: the run is marked stopped and
         # its slot freed before the page is drawn again.

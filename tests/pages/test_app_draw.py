@@ -19,6 +19,7 @@ from digitnet.drawing.predict import classify, threshold_of
 from digitnet.drawing.preprocess import preprocess
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
 from harness.drawings import png_data_url
+from pages.parts.answer_views import percent
 from tests.apptest import figures, open_page
 
 HINT = "in the black square"
@@ -274,6 +275,32 @@ def test_not_sure_of_what_is_no_digit_and_still_the_probabilities():
         bars = figures(at)[0]["data"][0]
         assert array(bars["y"]).tolist() == pytest.approx([expected.probabilities[d] for d in digits])
         assert f"Below {saved.metrics['sure_threshold']:.0%} it says it is not sure." in answering(at)
+
+
+def said(at: AppTest) -> list[str]:
+    """What the Draw page's polite status says (a screen reader's words for the answer)."""
+    return [i.value for i in at.info if i.value.startswith(("The model", "No answer yet"))]
+
+
+def test_the_answer_is_said_in_words_as_one_status():
+    at = draw_page()
+    assert said(at) == ["No answer yet: draw a digit, upload a picture or choose a test image."]
+    shipped = default_model("mlp", (2, 6))
+    put_on_canvas(at, a_drawing(6))
+    expected = classify(shipped.model, preprocess(a_drawing(6)), (2, 6), threshold_of(shipped.metrics))
+    shown = next(m.value for m in at.markdown if m.value.startswith("with probability **"))
+    assert expected.sure and shown == f"with probability **{percent(expected.probability)}**"
+    assert said(at) == [f"The model reads 6, {percent(expected.probability)} sure."]
+    sun = rgba(draw(NONDIGITS["sun"], np.random.default_rng(1)))
+    put_on_canvas(at, sun)
+    guess = classify(shipped.model, preprocess(sun), (2, 6), threshold_of(shipped.metrics))
+    assert predictions(at) == ["Prediction: not sure"]
+    assert said(at) == [f"The model is not sure this is a 2 or a 6: its best guess is {guess.digit}, "
+                        f"at {percent(guess.probability)}."]
+    at.radio(key="draw_input").set_value("Upload a picture").run()
+    assert said(at) == ["No answer yet: draw a digit, upload a picture or choose a test image."]
+    at.radio(key="draw_input").set_value("Try a test image").run()
+    assert len(said(at)) == 1 and said(at)[0].startswith("The model reads 2, ")  # validation image 1, a 2
 
 
 def answer_text(at: AppTest) -> str:
