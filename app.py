@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages.shared.process import warm_up_in_background
 from pages.shared.session import show_flashed, start, sync_url
+from pages.shared.styles import add_styles
 
 # A file, not an emoji or a material icon: those cost start-up time or a request to Google.
 ICON = Path(__file__).parent / "assets" / "icon.png"
@@ -27,6 +28,7 @@ pages = [
 navigation = st.navigation(pages)
 if linked := [page for page in pages if linked_page and page.url_path == linked_page]:
     st.switch_page(linked[0])
+add_styles()
 show_flashed("link")
 navigation.run()
 warm_up_in_background()

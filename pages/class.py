@@ -7,6 +7,7 @@ import streamlit as st
 from digitnet.app_support.storage.board import BEST, NICKNAME_LENGTH, clean_nickname, nickname_refused
 from digitnet.app_support.storage.database import DatabaseUnavailable
 from digitnet.app_support.views.charts import board_rows, board_spec
+from digitnet.app_support.views.in_words import board_in_words
 from digitnet.app_support.views.wording import as_cell, count, plain
 from digitnet.lesson.settings import MODEL_NAMES
 from pages.parts.class_rooms import header, teaching_panel
@@ -98,7 +99,8 @@ def board(lab, stores, classroom: int | None):
     if len(snapshot.runs) < snapshot.total:
         st.caption(f"The chart and the table show the {BEST} most accurate runs of the {snapshot.total:,}, and "
                    "every one of yours.")
-    st.vega_lite_chart(board_rows(snapshot.runs, mine), board_spec(), width="stretch")
+    st.vega_lite_chart(board_rows(snapshot.runs, mine), board_spec(), width="stretch",
+                       alt=board_in_words(snapshot.runs, mine))
     if snapshot.runs:
         st.caption("Your runs are the large outlined points. Hover over a point for its settings.")
         table(snapshot.runs, mine)

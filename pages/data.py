@@ -4,6 +4,7 @@ import streamlit as st
 
 from digitnet.app_support.views.code_view import function_source
 from digitnet.app_support.views.figures import confusion_map, pixel_grid, pixel_map
+from digitnet.app_support.views.in_words import confusion_in_words, grid_in_words, map_in_words, samples_in_words
 from digitnet.files.mnist import class_counts, sample_grid
 from digitnet.lesson.baseline import pixel_baseline
 from digitnet.lesson.dataset import describe_digits
@@ -31,7 +32,7 @@ def baseline(digits: tuple[int, ...], _data):
 def samples(data) -> None:
     st.subheader(f"The images: {describe_digits(data.digits)}")
     counts, grid = counts_and_samples(data.digits)
-    st.image(grid, width="stretch",
+    st.image(grid, width="stretch", alt=samples_in_words(data.digits, SAMPLES_PER_DIGIT),
              caption=f"The first {SAMPLES_PER_DIGIT} training images of each digit, one row per digit")
     table, text = st.columns(2, gap="medium")
     table.dataframe(
@@ -57,18 +58,21 @@ def average_digits(data, means) -> None:
         "digit. Bright pixels are where that digit almost always has ink; grey ones where it sometimes does."
     )
     titles = [f"average {digit}" for digit in data.digits]
+    words = grid_in_words(means, titles, "The average digit of each class", diverging=False)
     if data.binary:
         averages, difference = st.columns(2, gap="medium")
-        averages.plotly_chart(pixel_grid(means, titles, 2, diverging=False, cell=170), width="stretch")
+        averages.plotly_chart(pixel_grid(means, titles, 2, diverging=False, cell=170), width="stretch", alt=words)
         first, second = data.digits
-        difference.plotly_chart(pixel_map(means[1] - means[0], f"average {second} minus average {first}",
-                                          height=260), width="stretch")
+        title = f"average {second} minus average {first}"
+        difference.plotly_chart(pixel_map(means[1] - means[0], title, height=260), width="stretch",
+                                alt=map_in_words(means[1] - means[0], title.capitalize(), f"more ink in the {second}s",
+                                                 f"more in the {first}s"))
         difference.caption(
             f"Red: more ink in the average {second}; blue: more in the average {first}. "
             "Compare it with the weights a linear model learns, on the Weights page."
         )
     else:
-        st.plotly_chart(pixel_grid(means, titles, 5, diverging=False, cell=130), width="stretch")
+        st.plotly_chart(pixel_grid(means, titles, 5, diverging=False, cell=130), width="stretch", alt=words)
 
 
 def baseline_section(data, result) -> None:
@@ -87,11 +91,9 @@ def baseline_section(data, result) -> None:
                   help="The accuracy of giving the commonest digit as every answer.")
     # a pair's 2x2 table needs half the width; ten digits' needs it all
     matrix, note = st.columns(2, gap="medium", vertical_alignment="center") if data.binary else (st.container(),) * 2
-    matrix.plotly_chart(
-        confusion_map(confusion_matrix(true_labels(data.valid_y), result.predicted, k), data.class_digits,
-                      height=300 if data.binary else 440),
-        width="stretch",
-    )
+    counts = confusion_matrix(true_labels(data.valid_y), result.predicted, k)
+    matrix.plotly_chart(confusion_map(counts, data.class_digits, height=300 if data.binary else 440), width="stretch",
+                        alt=confusion_in_words(counts, data.class_digits))
     note.caption("How the baseline answers: a row per actual digit, a column per answer. The diagonal is right.")
     distance, nearest = (function_source("lesson.baseline", name) for name in ("mnist_distance", "nearest_mean"))
     st.caption(f"The baseline's code, from `{distance.path}`:")

@@ -1,4 +1,4 @@
-"""Draw: draw a digit (or upload a picture of one), see what the model answers, and why."""
+"""Draw: draw a digit (or upload a picture of one, or pick a test image), see what the model answers, and why."""
 
 import streamlit as st
 
@@ -8,18 +8,21 @@ from digitnet.drawing.predict import UNSURE_BELOW
 from digitnet.drawing.preprocess import ink_of, model_input, open_image, preprocess, reaches_edge, viewable
 from digitnet.errors import EmptyImage, ImageError
 from digitnet.lesson.dataset import either_digit, is_pair
-from pages.parts.answer_views import answer_line, probability_chart, show_answer, show_why
+from pages.parts.answer_views import NO_ANSWER, answer_line, probability_chart, show_answer, show_why
 from pages.parts.my_digits_views import add_to_my_digits
+from pages.parts.try_image import test_image
 from pages.shared.answering import answerer
 from pages.shared.canvas import st_canvas
 from pages.shared.controls import task_picker
 from pages.shared.session import get_lab, kept, remembered
+from pages.shared.styles import spoken
 
 CANVAS = 280  # pixels: ten times MNIST's 28
 CANVAS_KEY = "draw_canvas"
 STROKE_KEY = "draw_stroke"
 DEFAULT_STROKE = 20
 UPLOAD = "Upload a picture"
+TEST = "Try a test image"
 OFF_THE_SQUARE = ("Part of your digit may be off the square: the model reads only what is inside it. "
                   "If the answer is wrong, draw it smaller or nearer the middle.")
 
@@ -83,7 +86,8 @@ def uploaded_image():
     except ImageError as exc:
         st.error(f"{plain(file.name)}: {exc}.")
         return None
-    st.image(viewable(picture, CANVAS), caption=plain(file.name))  # a caption renders Markdown
+    # a caption renders Markdown; alt is an attribute, read as it is
+    st.image(viewable(picture, CANVAS), caption=plain(file.name), alt=f"The picture you uploaded, {file.name}")
     return image
 
 
@@ -99,19 +103,26 @@ def main() -> None:
     with right:
         chosen = pick_model(lab, digits)
     with left:
-        source = st.radio("Input", ["Draw", UPLOAD], horizontal=True, label_visibility="collapsed", key="draw_input")
-        image, line = (uploaded_image(), None) if source == UPLOAD else drawn_image()
+        source = st.radio("Input", ["Draw", UPLOAD, TEST], horizontal=True, label_visibility="collapsed",
+                          key="draw_input")
+        if source == TEST:
+            image, line = test_image(lab, digits, CANVAS), None
+        else:
+            image, line = (uploaded_image(), None) if source == UPLOAD else drawn_image()
     with right:
         if image is not None:
             answer = show_answer(chosen, image, digits, line)
-            add_to_my_digits(lab, image, answer.digit)
-        elif source != UPLOAD:
-            what = either_digit(digits) if is_pair(digits) else "any digit"
-            st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",
-                    icon=":material/draw:")
-            # The answer's chart, empty: the browser loads its charting code now, not after the first
-            # stroke, where it made the first answer 1.5 s slower than the next ones.
-            probability_chart(dict.fromkeys(digits, 0.0))
+            if source != TEST:  # a test image is MNIST's, or one of them already
+                add_to_my_digits(lab, image, answer.digit)
+        else:
+            spoken(NO_ANSWER)
+            if source == "Draw":
+                what = either_digit(digits) if is_pair(digits) else "any digit"
+                st.info(f"Draw {what} in the black square: the model answers when you lift the mouse or finger.",
+                        icon=":material/draw:")
+                # The answer's chart, empty: the browser loads its charting code now, not after the first
+                # stroke, where it made the first answer 1.5 s slower than the next ones.
+                probability_chart(dict.fromkeys(digits, 0.0))
     if image is not None:
         show_why(chosen.model, image, digits, chosen.settings.model)
 

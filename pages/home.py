@@ -3,6 +3,7 @@
 import streamlit as st
 
 from digitnet.app_support.views.code_view import code_html, function_source
+from digitnet.app_support.views.in_words import samples_in_words
 from digitnet.files.mnist import class_counts, sample_grid
 from digitnet.lesson.dataset import describe_digits, is_pair
 from pages.shared.session import get_lab
@@ -50,5 +51,7 @@ for index, digit in enumerate(digits):
         f"Digit {digit} {label}", f"{counts[digit]['train']:,} training", f"{counts[digit]['test']:,} validation",
         delta_color="off",
     )
-st.image(sample_grid(digits), caption="The first training images of each class", width=480)
+SAMPLES = 8  # images of each digit
+st.image(sample_grid(digits, SAMPLES), caption="The first training images of each class", width=480,
+         alt=samples_in_words(digits, SAMPLES))
 st.caption("MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0.")

@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from digitnet.app_support.views.charts import OVERLAY_METRICS, overlay_rows, overlay_spec
+from digitnet.app_support.views.charts import OVERLAY_METRICS, overlay_rows, overlay_spec, overlay_table
+from digitnet.app_support.views.in_words import overlay_in_words
 from digitnet.app_support.views.wording import plain
 from digitnet.errors import ExportError, ModelFileError
 from digitnet.export.writer import export, replay_settings
 from digitnet.files.modelfile import load_model, model_bytes
 from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.settings import distinguishing_labels
-from pages.parts.live_run import RunView, train_live
+from pages.parts.live_run import RunView, status_of, train_live
 from pages.parts.suggestion import teacher_suggestion
 from pages.shared.controls import settings_controls, task_picker
 from pages.shared.process import dataset, record_run
@@ -62,8 +63,12 @@ def history_section(lab, busy: bool) -> None:
     picked = [(run, label) for run, label in zip(runs, labels) if run.id in chosen and run.history]
     if picked:
         named = [(f"{title(run)}: {label}" if label else title(run), run.history) for run, label in picked]
-        st.vega_lite_chart(overlay_rows(named, shown), overlay_spec(shown), width="stretch")
+        rows = overlay_rows(named, shown)
+        st.vega_lite_chart(rows, overlay_spec(shown), width="stretch",
+                           alt=overlay_in_words(named, OVERLAY_METRICS[shown], shown))
         st.caption("Each run is labelled by the settings that differ between the runs shown.")
+        if st.toggle("Show as a table", key="compare_table"):
+            st.dataframe(overlay_table(rows), hide_index=True, width="stretch")
     same_start(lab, busy)
 
 
@@ -150,11 +155,12 @@ def main() -> None:
     buttons = st.container(horizontal=True)
     buttons.button("Train", type="primary", key="train_button", icon=":material/play_arrow:", disabled=training)
     stop = buttons.empty()
-    view = RunView()
     current = lab.newest()
-    show_flashed("train")
     if training:
         current = lab.start_run(data, lab.run_with_id(st.session_state.get("again_from")) if again else None)
+    view = RunView(status_of(current, training))
+    show_flashed("train")
+    if training:
         stop.button("Stop training", key="stop_training", icon=":material/stop_circle:")
         with session_work("train") as work:
             try:
@@ -167,7 +173,6 @@ def main() -> None:
                               "info")
     elif current is not None:
         view.draw(current)
-        view.show_status(current)
     else:
         view.draw_empty()
     history_section(lab, training)

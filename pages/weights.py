@@ -5,6 +5,7 @@ import math
 import streamlit as st
 
 from digitnet.app_support.views.figures import confusion_map, pixel_grid
+from digitnet.app_support.views.in_words import confusion_in_words, grid_in_words
 from digitnet.app_support.views.wording import plain, sure
 from digitnet.lesson.dataset import describe_digits
 from digitnet.lesson.inspection import (
@@ -104,7 +105,8 @@ def mistakes_section(run, position: int) -> None:
     )
     # a pair's 2x2 table fits beside its images; ten digits' needs the page's width, images below
     table, images = st.columns([2, 3], gap="medium") if k == 2 else (st.container(), st.container())
-    table.plotly_chart(confusion_map(matrix, digits, height=300 if k == 2 else 420), width="stretch")
+    table.plotly_chart(confusion_map(matrix, digits, height=300 if k == 2 else 420), width="stretch",
+                       alt=confusion_in_words(matrix, digits))
     table.caption("A row per actual digit, a column per answer: the diagonal holds the right answers.")
     cells = [None] + [(a, p) for a in range(k) for p in range(k) if matrix[a, p] > 0]
     cell = images.selectbox(
@@ -118,7 +120,9 @@ def mistakes_section(run, position: int) -> None:
     shown = indices[:MAX_IMAGES]
     titles = [f"{digits[found.actual[i]]}→{digits[found.predicted[i]]} {sure(found.confidence[i])}" for i in shown]
     grid = pixel_grid(run.data.valid_x[shown], titles, 4 if k == 2 else 6, diverging=False, cell=72)
-    images.plotly_chart(grid, width="stretch")
+    images.plotly_chart(grid, width="stretch", alt=grid_in_words(
+        run.data.valid_x[shown], titles, f"{cell_name(digits, cell).capitalize()}: actual → answered digit, "
+        "and the probability given", diverging=False))
     images.caption(
         f"{len(shown)} of {len(indices)}, the surest answers first. Each image: actual → answered digit, "
         "and the probability the model gave its answer."

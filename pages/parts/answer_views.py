@@ -3,9 +3,11 @@
 import streamlit as st
 
 from digitnet.app_support.views.figures import contribution_map, heatmap, probability_bars
+from digitnet.app_support.views.in_words import image_in_words, map_in_words, probabilities_in_words
 from digitnet.drawing.explain import explain
 from digitnet.drawing.predict import Prediction, classify
 from digitnet.lesson.dataset import either_digit, is_pair
+from pages.shared.styles import spoken
 
 FIGURE_HEIGHT = 300
 ANSWER_LINE = "draw_answer_line"  # the answer in one line under the square, on a narrow screen only
@@ -16,6 +18,7 @@ NARROW_ONLY = (f"<style>@media (min-width: 641px) {{ [data-testid=stLayoutWrappe
                "{ display: none; } }</style>")
 WHY_A_GUESS = ("A classifier must answer with one of the digits it knows, because its probabilities always share "
                "100% among them; a low top probability is its only way to say that none of them fits.")
+NO_ANSWER = "No answer yet: draw a digit, upload a picture or choose a test image."
 
 
 def answer_line():
@@ -29,9 +32,20 @@ def percent(probability: float) -> str:
     return "over 99.9%" if probability > 0.999 else f"{probability:.1%}"
 
 
+def answer_in_words(answer: Prediction, digits) -> str:
+    """The answer as a screen reader says it, without the page's emphasis."""
+    shown = percent(answer.probability)
+    if answer.sure:
+        return f"The model reads {answer.digit}, {shown} sure."
+    known = either_digit(digits) if is_pair(digits) else "a digit it knows"
+    return f"The model is not sure this is {known}: its best guess is {answer.digit}, at {shown}."
+
+
 def show_answer(answerer, image, digits, line=None) -> Prediction:
-    """The model's answer, in full; in one line at `line` too."""
+    """The model's answer, in full; in one line at `line` too. First in its column: the answer
+    said politely (NO_ANSWER's place when there is none)."""
     answer = classify(answerer.model, image, digits, answerer.threshold)
+    spoken(answer_in_words(answer, digits))
     shown = percent(answer.probability)
     if answer.sure:
         st.subheader(f"Prediction: {answer.digit}", anchor=False)
@@ -51,7 +65,7 @@ def show_answer(answerer, image, digits, line=None) -> Prediction:
 
 def probability_chart(probabilities: dict[int, float]) -> None:
     st.plotly_chart(probability_bars(probabilities, height=FIGURE_HEIGHT - 60), width="stretch",
-                    config={"displayModeBar": False})
+                    config={"displayModeBar": False}, alt=probabilities_in_words(probabilities))
 
 
 def show_why(model, image, digits, kind: str) -> None:
@@ -61,7 +75,8 @@ def show_why(model, image, digits, kind: str) -> None:
         st.markdown("**What the model sees**: your digit cropped, scaled to 20 pixels and centred in 28x28, "
                     "as MNIST's digits are.")
         st.plotly_chart(heatmap(image, diverging=False, height=FIGURE_HEIGHT).update_traces(showscale=False),
-                        width="stretch", config={"displayModeBar": False})
+                        width="stretch", config={"displayModeBar": False},
+                        alt=image_in_words(image, "What the model sees"))
     with reasons:
         if why.against is None:
             st.markdown(f"**Why {why.towards}**: red ink raised the score of {why.towards}, blue ink lowered it.")
@@ -70,7 +85,9 @@ def show_why(model, image, digits, kind: str) -> None:
             st.markdown(f"**Why**: red ink pushed towards {why.towards}, blue ink towards {why.against}.")
             against = f"towards {why.against}"
         figure = contribution_map(why.contributions, image, f"towards {why.towards}", against, FIGURE_HEIGHT)
-        st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+        st.plotly_chart(figure, width="stretch", config={"displayModeBar": False},
+                        alt=map_in_words(why.contributions, "Why: each inked pixel's push", f"towards {why.towards}",
+                                         against))
     if kind == "linear":
         up, down, bias = why.pushed_up, why.pushed_down, why.rest
         meaning = f" (above 0 means {why.towards})" if why.against is not None else f" for {why.towards}"

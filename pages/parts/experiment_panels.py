@@ -5,6 +5,7 @@ pressed with, results kept per process, a chart."""
 import streamlit as st
 
 from digitnet.app_support.views.figures import Panel, Series, curves
+from digitnet.app_support.views.in_words import curves_in_words
 from digitnet.app_support.views.wording import count
 from digitnet.lesson import findings as ex
 from digitnet.lesson.run import EXPLODED
@@ -48,7 +49,7 @@ def pressed(key: str, inputs: tuple, label: str, icon: str) -> tuple | None:
 
 
 def chart(panels: list, x_title: str, height: int) -> None:
-    st.plotly_chart(curves(panels, x_title, height=height), width="stretch")
+    st.plotly_chart(curves(panels, x_title, height=height), width="stretch", alt=curves_in_words(panels, x_title))
 
 
 def shuffle_panel(data, seed: int) -> None:

@@ -7,7 +7,8 @@ from contextlib import closing
 import streamlit as st
 
 from digitnet.app_support.views.charts import batch_rows, curve_spec, epoch_rows
-from digitnet.app_support.views.outcome import outcome
+from digitnet.app_support.views.in_words import accuracy_in_words, loss_in_words
+from digitnet.app_support.views.outcome import Outcome, outcome
 from digitnet.app_support.views.wording import plain
 from digitnet.errors import Diverged
 from digitnet.lesson.run import EpochResult
@@ -19,14 +20,35 @@ REDRAW_EVERY = 0.15  # seconds: about six chart updates a second at most, whatev
 REDRAW_EVERY_BUSY = 0.5
 LOSS_CHART = curve_spec("loss", "loss")
 ACCURACY_CHART = curve_spec("accuracy", "validation accuracy")
+IDLE = Outcome("info", "Press Train: the curves grow here as the epochs finish.")
+
+
+def training_line(run) -> str:
+    return f"Training {plain(run.name)}: {run.settings.describe()}, seed {run.settings.seed}"
+
+
+def status_of(run, training: bool) -> Outcome:
+    """What the status line says first on this run of the page."""
+    if training:
+        return Outcome("info", training_line(run))
+    return (outcome(run) if run is not None else None) or IDLE
+
+
+def shown(where, status: Outcome):
+    icon = ":material/warning:" if status.kind in ("error", "warning") else None
+    return getattr(where, status.kind)(status.text, icon=icon)
 
 
 class RunView:
     """The latest run: status, progress, curves and the lesson's table. Drawn the same way
     live and afterwards, into the same places, so the charts update in place."""
 
-    def __init__(self):
-        self.status = st.empty()
+    def __init__(self, status: Outcome | None = None):
+        # The status line is a polite live region (an info or success box: role status). Drawn with its
+        # words at once, it stays one element from "Press Train" through every epoch to the run's end,
+        # so a screen reader says each change; st.empty() would blank it while the page's next run drew
+        # the charts, and the box after it would be a new region, which screen readers may not read.
+        self.status = shown(st, status) if status else st.empty()
         self.progress = st.container(key="live_progress").empty()
         loss, accuracy = st.columns(2)
         # Containers, not st.empty(): a placeholder would stand blank where the last chart was
@@ -37,7 +59,7 @@ class RunView:
         self.table = st.empty()
 
     def draw(self, run, progress: tuple[float, str] | None = None) -> None:
-        self._curves(epoch_rows(run.history) + batch_rows(run.batch_losses, run.n_batches))
+        self._curves(epoch_rows(run.history) + batch_rows(run.batch_losses, run.n_batches), run.name, run.history)
         if progress:
             self.progress.progress(*progress)
         self.table.dataframe(
@@ -48,17 +70,14 @@ class RunView:
     def draw_empty(self) -> None:
         """Empty axes before the first run: the browser loads the charts' code now, not after
         the click (bench/live_chart.py: the first point came 2 s sooner)."""
-        self.status.caption("Press Train: the curves grow here as the epochs finish.")
-        self._curves([])
+        self._curves([], "no run yet", [])
 
-    def _curves(self, rows: list[dict]) -> None:
-        self.loss = self.loss.vega_lite_chart(rows, LOSS_CHART, width="stretch")
-        self.accuracy = self.accuracy.vega_lite_chart(rows, ACCURACY_CHART, width="stretch")
-
-    def show_status(self, run) -> None:
-        if found := outcome(run):
-            icon = ":material/warning:" if found.kind in ("error", "warning") else None
-            getattr(self.status, found.kind)(found.text, icon=icon)
+    def _curves(self, rows: list[dict], name: str, history) -> None:
+        """The two charts, each named in words by its epochs (the batches in between change the faint
+        curve only, and its words stay as they are)."""
+        self.loss = self.loss.vega_lite_chart(rows, LOSS_CHART, width="stretch", alt=loss_in_words(name, history))
+        self.accuracy = self.accuracy.vega_lite_chart(rows, ACCURACY_CHART, width="stretch",
+                                                      alt=accuracy_in_words(name, history))
 
 
 def train_live(run, view: RunView, work) -> None:
@@ -70,7 +89,7 @@ def train_live(run, view: RunView, work) -> None:
     first = len(run.history)
     started = last_draw = time.perf_counter()
     slots = training_slots()
-    training = f"Training {plain(run.name)}: {run.settings.describe()}, seed {run.settings.seed}"
+    training = training_line(run)
 
     def waiting(ahead: int) -> None:
         view.status.info(
@@ -79,7 +98,13 @@ def train_live(run, view: RunView, work) -> None:
             icon=":material/hourglass_top:",
         )
 
-    view.status.info(training)
+    def status() -> str:
+        """The line above the progress: an info box is a polite live region (role status), and its
+        words change once an epoch, so a screen reader says each epoch's accuracy, never each batch."""
+        if not (done := len(run.history) - first):
+            return training
+        return f"{training} · epoch {done} of {epochs} done, validation accuracy {run.history[-1].accuracy:.4f}"
+
     try:
         # Closed on the way out, a click's interruption included: the run is marked stopped and
         # its slot freed before the page is drawn again.
@@ -94,7 +119,7 @@ def train_live(run, view: RunView, work) -> None:
                     else:
                         done = event.epoch - first - 1 + event.batch / event.n_batches
                     text = f"Epoch {event.epoch - first} of {epochs} · {now - started:.1f} s"
-                    view.status.info(training)
+                    view.status.info(status())
                     view.draw(run, (min(done / epochs, 1.0), text))
                     last_draw = now
     except Diverged:

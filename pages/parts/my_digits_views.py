@@ -8,6 +8,7 @@ import streamlit as st
 from digitnet.app_support.session.answerers import Choice, choices, default_choices
 from digitnet.app_support.session.own_digits import MIN_TO_FINE_TUNE
 from digitnet.app_support.views.digit_grid import digit_grid
+from digitnet.app_support.views.in_words import own_digits_in_words
 from digitnet.app_support.views.wording import count, plain
 from digitnet.drawing.defaults import SHIPPED_DIGITS
 from digitnet.errors import DigitsFileError
@@ -45,6 +46,7 @@ def _added(lab, image, label_key: str) -> None:
 def grid(mine, digits) -> None:
     aside = set(mine.split(digits)[1])
     st.image(digit_grid(mine.images, mine.labels, aside), output_format="PNG",
+             alt=own_digits_in_words(mine.labels, len(aside)),
              caption=f"{count(len(mine), 'digit')}, labelled by you. Framed: kept aside when fine-tuning a model "
                      f"of {describe_digits(digits)} (every third of its digits).")
 

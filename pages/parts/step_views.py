@@ -4,6 +4,7 @@ step, each writing its explanation into `text` and its figures into `figures`.""
 import streamlit as st
 
 from digitnet.app_support.views.figures import Panel, Series, curves, pixel_grid, pixel_map
+from digitnet.app_support.views.in_words import STEP_MOVES, curves_in_words, grid_in_words, map_in_words
 from digitnet.lesson.dataset import is_pair
 from digitnet.lesson.inspection import layers
 from digitnet.lesson.stepper import NAMES, Stepper
@@ -49,7 +50,9 @@ def show_initialise(stepper: Stepper, unit: int, text, figures) -> None:
     accuracy.metric("Validation accuracy", f"{point.accuracy:.4f}")
     loss.metric("Validation loss", f"{point.valid_loss:.4f}")
     text.metric("Bias", f"{layer.bias[unit].item():+.4f}")
-    figures.plotly_chart(pixel_map(layer.weight[unit], "The weight of every pixel", height=320), width="stretch")
+    title = "The weight of every pixel"
+    figures.plotly_chart(pixel_map(layer.weight[unit], title, height=320), width="stretch",
+                         alt=map_in_words(layer.weight[unit], title))
 
 
 def digit_title(output) -> str:
@@ -70,8 +73,10 @@ def show_predict(stepper: Stepper, text, figures) -> None:
     text.markdown(f"The model predicts batch {stepper.batch}: **{len(stepper.xb):,} images** ({counts}), one "
                   f"output each. The first {len(shown)} are below. {explain}")
     images = stepper.xb[: len(shown)]
-    figures.plotly_chart(pixel_grid(images, [digit_title(o) for o in shown], 4, diverging=False, cell=130),
-                         width="stretch")
+    titles = [digit_title(o) for o in shown]
+    figures.plotly_chart(pixel_grid(images, titles, 4, diverging=False, cell=130), width="stretch",
+                         alt=grid_in_words(images, titles, f"The first {len(shown)} images of batch {stepper.batch}",
+                                           diverging=False))
 
 
 def show_loss(stepper: Stepper, text, figures) -> None:
@@ -109,7 +114,9 @@ def show_gradients(stepper: Stepper, unit: int, text, figures) -> None:
     bias.metric("Bias gradient", f"{layer.bias[unit].item():+.4f}")
     largest.metric("Largest weight gradient", f"{gradient[biggest].item():+.4f}",
                    help=f"The weight of pixel row {biggest // 28}, column {biggest % 28}")
-    figures.plotly_chart(pixel_map(gradient, "The gradient of every pixel's weight", height=320), width="stretch")
+    title = "The gradient of every pixel's weight"
+    figures.plotly_chart(pixel_map(gradient, title, height=320), width="stretch",
+                         alt=map_in_words(gradient, title, *STEP_MOVES))
 
 
 def show_step(stepper: Stepper, unit: int, text, figures) -> None:
@@ -135,7 +142,7 @@ def show_step(stepper: Stepper, unit: int, text, figures) -> None:
     for column, values, title in zip(columns, (before.weight[unit], change, after.weight[unit]),
                                      ("Before", "After − before", "After"), strict=True):
         figure = pixel_map(values, title, height=240).update_traces(colorbar={"thickness": 10})
-        column.plotly_chart(figure, width="stretch")
+        column.plotly_chart(figure, width="stretch", alt=map_in_words(values, f"{title}: the weight of every pixel"))
     moved = change.abs().argsort(descending=True)[:MOVED_WEIGHTS].tolist()
     figures.markdown(f"The {MOVED_WEIGHTS} weights that moved most:")
     figures.dataframe(
@@ -159,12 +166,10 @@ def show_repeat(stepper: Stepper, text, figures) -> None:
         f"(validation loss {point.valid_loss:.4f}).{ended}"
     )
     steps = [p.steps for p in stepper.trail]
-    figure = curves(
-        [Panel("validation loss", [Series("validation loss", steps, [p.valid_loss for p in stepper.trail])]),
-         Panel("accuracy", [Series("validation accuracy", steps, [p.accuracy for p in stepper.trail])])],
-        "steps taken", height=180,
-    )
-    figures.plotly_chart(figure, width="stretch")
+    panels = [Panel("validation loss", [Series("validation loss", steps, [p.valid_loss for p in stepper.trail])]),
+              Panel("accuracy", [Series("validation accuracy", steps, [p.accuracy for p in stepper.trail])])]
+    figures.plotly_chart(curves(panels, "steps taken", height=180), width="stretch",
+                         alt=curves_in_words(panels, "steps taken"))
 
 
 def show_step_result(stepper: Stepper, text, figures) -> None:

@@ -4,6 +4,7 @@ gradients), and its dead units epoch by epoch."""
 import streamlit as st
 
 from digitnet.app_support.views.figures import heatmap, matrix_height, pixel_grid, pixel_map
+from digitnet.app_support.views.in_words import STEP_MOVES, grid_in_words, map_in_words, matrix_in_words
 from digitnet.app_support.views.wording import bias_text, signed
 from digitnet.lesson.inspection import dead_unit_history
 
@@ -47,7 +48,9 @@ def show_layers(found, run, what: str) -> None:
     digits = run.data.class_digits
     if first.weight.shape[0] == 1:  # the linear model for a pair of digits: one map and a bias
         picture, text = st.columns([3, 2], gap="medium")
-        picture.plotly_chart(pixel_map(first.weight[0], colorbar=what), width="stretch")
+        meaning = (f"towards {digits[1]}", f"towards {digits[0]}") if what == "weight" else STEP_MOVES
+        picture.plotly_chart(pixel_map(first.weight[0], colorbar=what), width="stretch",
+                             alt=map_in_words(first.weight[0], f"The {what} of every pixel", *meaning))
         text.metric(f"Bias {what}", signed(first.bias.item()))
         text.markdown(FIRST_LAYER[what, "pair"].format(first=digits[0], second=digits[1]))
     else:
@@ -55,7 +58,8 @@ def show_layers(found, run, what: str) -> None:
         shown = first.weight[:MAX_MAPS]
         titles = [f"digit {d}" for d in digits] if linear else [f"unit {i}" for i in range(1, len(shown) + 1)]
         grid = pixel_grid(shown, titles, 5 if linear else MAP_COLUMNS, colorbar=what, cell=120 if linear else 80)
-        st.plotly_chart(grid, width="stretch")
+        st.plotly_chart(grid, width="stretch", alt=grid_in_words(
+            shown, titles, f"The first layer's {what}s, one map per {'digit' if linear else 'unit'}"))
         more = f" The first {MAX_MAPS} of {len(first.weight)} units are drawn." if len(first.weight) > MAX_MAPS else ""
         meaning = FIRST_LAYER[what, "linear" if linear else "units"]
         st.caption(f"{meaning} {bias_text(first.bias).capitalize()}.{more}")
@@ -64,7 +68,8 @@ def show_layers(found, run, what: str) -> None:
             shown = layer.weight[:MAX_SIDE, :MAX_SIDE]
             part = "" if shown.shape == layer.weight.shape else f" (the first {MAX_SIDE} rows and columns)"
             height = matrix_height(*layer.weight.shape)
-            column.plotly_chart(heatmap(shown, layer.name + part, colorbar=what, height=height), width="stretch")
+            column.plotly_chart(heatmap(shown, layer.name + part, colorbar=what, height=height), width="stretch",
+                                alt=matrix_in_words(shown, f"The {what}s of {layer.name}{part}"))
             column.caption(f"A row per unit of this layer, a column per input from the layer before; "
                            f"{bias_text(layer.bias)}.")
 

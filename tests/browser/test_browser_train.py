@@ -64,3 +64,37 @@ def test_stop_while_waiting_for_a_slot_says_so_and_leaves_no_empty_run(browser, 
             train(second)  # still its first run
     finally:
         stop_app(process)
+
+
+# Every text the status line shows, recorded in the browser as it changes, on the one element a screen
+# reader watches from before the click (role status: a polite live region) to the run's end.
+WATCH_STATUS_JS = """() => {
+  const status = [...document.querySelectorAll('[data-testid=stAlertContainer][role=status]')]
+    .find(e => e.innerText.startsWith('Press Train'));
+  window.statusLine = status;
+  window.statusSeen = [status.innerText];
+  new MutationObserver(() => { const text = status.innerText;
+    if (text !== window.statusSeen.at(-1)) window.statusSeen.push(text); })
+    .observe(status, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_training_is_announced_once_an_epoch_in_a_polite_live_region(page, app_url):
+    page.goto(f"{app_url}/train?model=linear&bs=32&epochs=3")  # 371 batches, redrawn about six times a second
+    page.get_by_text("Press Train").wait_for()
+    page.evaluate(WATCH_STATUS_JS)
+    page.locator(".st-key-train_button button").click()
+    page.get_by_text("run 1: validation accuracy").wait_for(timeout=60_000)
+    seen = page.evaluate("() => window.statusSeen")
+    print(f"\nthe status line said: {seen}")
+    # one element throughout: the page's next run after the click, and the one after the run, change its words
+    assert page.evaluate("() => window.statusLine.isConnected && window.statusLine.getAttribute('role')") == "status"
+    assert seen[1].startswith("Training run 1: linear") and " · " not in seen[1], seen  # the start
+    assert seen[-1].startswith("run 1: validation accuracy") and "after 3 epochs" in seen[-1], seen  # the end
+    announced = [text.split(" · ", 1)[1] for text in seen if " · " in text]
+    # at most once an epoch (an epoch is many redraws; two quick ones may share one), none of the batches between
+    epochs = [int(text.split()[1]) for text in announced]
+    assert epochs == sorted(set(epochs)) and set(epochs) <= {1, 2, 3} and epochs, announced
+    assert all(text.startswith(f"epoch {k} of 3 done,") for k, text in zip(epochs, announced))
+    assert all(" validation accuracy 0." in text for text in announced)
+    assert len(seen) == 2 + len(epochs) + 1, seen  # Press Train, the start, the epochs, the end: nothing else

@@ -13,11 +13,13 @@ from streamlit.testing.v1 import AppTest
 
 from digitnet.app_support.views.wording import plain
 from digitnet.drawing.defaults import default_model
+from digitnet.drawing.explain import explain
 from digitnet.drawing.generated import DIGITS, NONDIGITS, draw, rgba
-from digitnet.drawing.predict import classify
+from digitnet.drawing.predict import classify, threshold_of
 from digitnet.drawing.preprocess import preprocess
 from digitnet.lesson.dataset import ALL_DIGITS, load_dataset
 from harness.drawings import png_data_url
+from pages.parts.answer_views import percent
 from tests.apptest import figures, open_page
 
 HINT = "in the black square"
@@ -275,5 +277,70 @@ def test_not_sure_of_what_is_no_digit_and_still_the_probabilities():
         assert f"Below {saved.metrics['sure_threshold']:.0%} it says it is not sure." in answering(at)
 
 
+def said(at: AppTest) -> list[str]:
+    """What the Draw page's polite status says (a screen reader's words for the answer)."""
+    return [i.value for i in at.info if i.value.startswith(("The model", "No answer yet"))]
+
+
+def test_the_answer_is_said_in_words_as_one_status():
+    at = draw_page()
+    assert said(at) == ["No answer yet: draw a digit, upload a picture or choose a test image."]
+    shipped = default_model("mlp", (2, 6))
+    put_on_canvas(at, a_drawing(6))
+    expected = classify(shipped.model, preprocess(a_drawing(6)), (2, 6), threshold_of(shipped.metrics))
+    shown = next(m.value for m in at.markdown if m.value.startswith("with probability **"))
+    assert expected.sure and shown == f"with probability **{percent(expected.probability)}**"
+    assert said(at) == [f"The model reads 6, {percent(expected.probability)} sure."]
+    sun = rgba(draw(NONDIGITS["sun"], np.random.default_rng(1)))
+    put_on_canvas(at, sun)
+    guess = classify(shipped.model, preprocess(sun), (2, 6), threshold_of(shipped.metrics))
+    assert predictions(at) == ["Prediction: not sure"]
+    assert said(at) == [f"The model is not sure this is a 2 or a 6: its best guess is {guess.digit}, "
+                        f"at {percent(guess.probability)}."]
+    at.radio(key="draw_input").set_value("Upload a picture").run()
+    assert said(at) == ["No answer yet: draw a digit, upload a picture or choose a test image."]
+    at.radio(key="draw_input").set_value("Try a test image").run()
+    assert len(said(at)) == 1 and said(at)[0].startswith("The model reads 2, ")  # validation image 1, a 2
+
+
 def answer_text(at: AppTest) -> str:
     return " ".join(m.value for m in at.markdown)
+
+
+def test_a_test_image_gets_the_answer_the_picture_and_the_why_map_a_drawing_gets():
+    """Without a pointer: an MNIST validation image chosen by number, then one of My digits."""
+    data = load_dataset((2, 6))
+    shipped = default_model("mlp", (2, 6))
+    model, threshold = shipped.model, threshold_of(shipped.metrics)
+    labels = data.valid_y[:, 0].long()
+    wrong = next(i for i in range(len(labels))
+                 if classify(model, data.valid_x[i].reshape(28, 28).numpy(), (2, 6)).digit != (2, 6)[labels[i]])
+    at = draw_page()
+    at.radio(key="draw_input").set_value("Try a test image").run()
+    assert at.radio(key="test_source").options == ["MNIST validation images"]  # no digits of your own yet
+    for index in (int((labels == 0).sum()), wrong):  # the first 6, and one the default net gets wrong
+        at.number_input(key="test_number").set_value(index + 1).run()
+        assert not at.exception and hints(at) == []
+        image = data.valid_x[index].reshape(28, 28).numpy()
+        expected = classify(model, image, (2, 6), threshold)
+        assert predictions(at) == [f"Prediction: {expected.digit if expected.sure else 'not sure'}"]
+        [shown] = at.get("image")
+        digit = (2, 6)[labels[index]]
+        assert shown.proto.imgs[0].caption == f"Validation image {index + 1:,} of 1,990: a {digit}"
+        assert shown.proto.imgs[0].alt.startswith(f"Validation image {index + 1:,} of 1,990, a {digit}, 28 by 28")
+        bars, seen, why = figures(at)
+        assert array(bars["data"][0]["y"]).tolist() == pytest.approx([expected.probabilities[d] for d in (2, 6)])
+        assert np.allclose(array(seen["data"][0]["z"]), image, atol=1e-6)
+        pushes = array(why["data"][0]["z"])
+        reference = explain(model, image, (2, 6)).contributions.reshape(28, 28)
+        assert np.allclose(pushes[image >= 0.1], reference[image >= 0.1], atol=1e-5)
+        assert not [b for b in at.button if b.key == "add_my_digit"]  # MNIST's images are not yours to add
+    mine = data.valid_x[wrong].reshape(28, 28).numpy()
+    at.session_state.lab.work.add_digit(mine, 6)
+    at.run()
+    at.radio(key="test_source").set_value("My digits").run()
+    assert not at.exception
+    assert at.get("image")[0].proto.imgs[0].caption == "Your digit 1 of 1: a 6"
+    stored = np.round(mine * 255) / 255  # as My digits keeps it, in bytes
+    again = classify(model, stored, (2, 6), threshold)
+    assert predictions(at) == [f"Prediction: {again.digit if again.sure else 'not sure'}"]

@@ -82,6 +82,14 @@ def overlay_rows(named_histories: list[tuple[str, list]], metric: str) -> list[d
     ]
 
 
+def overlay_table(rows: list[dict]) -> list[dict]:
+    """overlay_rows as a table: a row per epoch, a column per run (empty where a run had no such epoch)."""
+    names = list(dict.fromkeys(row["series"] for row in rows))
+    values = {(row["epoch"], row["series"]): row["value"] for row in rows}
+    return [{"epoch": epoch, **{name: values.get((epoch, name)) for name in names}}
+            for epoch in sorted({row["epoch"] for row in rows})]
+
+
 def overlay_spec(metric: str, height: int = 360) -> dict:
     axes = _axes(OVERLAY_METRICS[metric])
     axes["color"]["legend"] = {"orient": "bottom", "columns": 1, "labelLimit": 600}

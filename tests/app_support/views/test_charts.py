@@ -5,6 +5,7 @@ from digitnet.app_support.views.charts import (
     epoch_rows,
     overlay_rows,
     overlay_spec,
+    overlay_table,
 )
 from digitnet.lesson.run import EpochResult
 
@@ -41,6 +42,11 @@ def test_overlay_has_one_series_per_run():
     rows = overlay_rows([("run 1", HISTORY), ("run 2", HISTORY[:1])], "valid_loss")
     assert [(r["series"], r["value"]) for r in rows] == [("run 1", 0.4), ("run 1", 0.25), ("run 2", 0.4)]
     assert overlay_spec("valid_loss")["encoding"]["y"]["title"] == "validation loss"
+
+
+def test_the_overlay_as_a_table_has_a_row_per_epoch_and_a_column_per_run():
+    rows = overlay_rows([("run 1", HISTORY), ("run 2", HISTORY[:1])], "accuracy")
+    assert overlay_table(rows) == [{"epoch": 1, "run 1": 0.9, "run 2": 0.9}, {"epoch": 2, "run 1": 0.95, "run 2": None}]
 
 
 def test_the_board_chart_has_a_point_per_run_and_marks_the_learners_own():
