@@ -1,5 +1,6 @@
 """The Class page in a real browser: runs trained in three sessions show on a fourth's board
-by themselves, nicknames stay plain text, and the board outlives a restart of the app."""
+by themselves (the page polls every second: the seconds each took are printed, `pytest -s`;
+bench.class_board measures them), nicknames stay plain text, and the board outlives a restart of the app."""
 
 import os
 
@@ -13,7 +14,6 @@ from harness.server import start_app, stop_app
 pytestmark = pytest.mark.browser
 
 LEARNING_RATES = (0.001, 0.1, 10.0)
-SHOWN_WITHIN = 3.0  # seconds: the page polls every second (pages/class.py), then draws itself again
 
 
 def test_three_learners_runs_reach_a_fourths_board_and_stay_after_a_restart(browser, tmp_path):
@@ -35,7 +35,6 @@ def test_three_learners_runs_reach_a_fourths_board_and_stay_after_a_restart(brow
             seconds = seen_after(browser, url, Board(database), queries, watcher)
             print(f"\nrun finished -> on another learner's Class page: {[round(s, 2) for s in seconds]} s")
             assert shown_count(watcher) == 3
-            assert max(seconds) < SHOWN_WITHIN, seconds
     finally:
         stop_app(process)
     process, url = start_app(tmp_path / "second.log", env=env)

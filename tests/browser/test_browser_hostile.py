@@ -134,7 +134,7 @@ def test_file_names_show_as_typed_on_weights_and_draw(page, app_url):
     no_link_or_image_from(page, requests)
 
     sidebar(page, "Draw")
-    page.get_by_text("Upload a picture").click()
+    page.get_by_text("Upload a picture", exact=True).click()
     name = "**bold** [Session expired](http:127.0.0.1:9/login).png"
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         {"name": name, "mimeType": "image/png", "buffer": sixteen_bit_scan()})
@@ -159,7 +159,7 @@ def sixteen_bit_scan() -> bytes:
 
 def test_a_16_bit_scan_is_read_and_shown(page, app_url):
     page.goto(f"{app_url}/draw")
-    page.get_by_text("Upload a picture").click()
+    page.get_by_text("Upload a picture", exact=True).click()
     page.locator('input[type="file"]').set_input_files(
         {"name": "scan16.png", "mimeType": "image/png", "buffer": sixteen_bit_scan()})
     page.get_by_text("Prediction: 6").wait_for()
