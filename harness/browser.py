@@ -16,6 +16,18 @@ CHROMIUM_FLAGS = [
 ]
 # The requests a page may make: the app on this machine, its websocket, and inline data.
 LOCAL_URLS = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
+# The app's pages in the sidebar's order: the link, and the page's title.
+PAGES = {
+    "Home": "digitnet: how a neural net learns",
+    "Data": "Data",
+    "Train": "Train",
+    "Weights": "Weights",
+    "Draw": "Draw",
+    "My digits": "My digits",
+    "Step through": "Step through the lesson",
+    "Experiments": "Experiments",
+    "Class": "Class",
+}
 
 
 @contextmanager

@@ -6,24 +6,11 @@ The screenshots are kept in pytest's temporary folder (their paths are printed w
 
 import pytest
 
-from harness.browser import local_page, sidebar, train
+from harness.browser import PAGES, local_page, sidebar, train
 from harness.drawings import IDLE_JS
 from pages.shared.styles import SPOKEN
 
 pytestmark = pytest.mark.browser
-
-# The link in the sidebar, and the page's title.
-PAGES = {
-    "Home": "digitnet: how a neural net learns",
-    "Data": "Data",
-    "Train": "Train",
-    "Weights": "Weights",
-    "Draw": "Draw",
-    "My digits": "My digits",
-    "Step through": "Step through the lesson",
-    "Experiments": "Experiments",
-    "Class": "Class",
-}
 
 OVERFLOW_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');

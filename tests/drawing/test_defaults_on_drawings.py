@@ -40,31 +40,22 @@ def read(kind, digits, drawn):
     return np.mean([a.digit == d for a, d in zip(given, labels[mine])]), np.mean([not a.sure for a in given])
 
 
-# (accuracy at least, flagged at most) on drawings of the task's digits; the issue asks 95% for ten, 99% for 2 vs 6
+# (accuracy at least, flagged at most) on drawings of the task's digits, in the build's own hand ("drawn": the
+# issue asks 95% for ten, 99% for 2 vs 6) and in a hand the build never learns from ("held_out": issue 23 asks
+# 96% and at most 3% "not sure" for ten digits, 99% and at most 2% for 2 vs 6; the ten-digit net flags 3.6%, its
+# threshold keeping 80% of the non-digits flagged: the floor holds that, not the 3% still to reach).
 FLOORS = {
-    ("mlp", ALL_DIGITS): (0.97, 0.05), ("mlp", DEFAULT_DIGITS): (0.99, 0.05), ("linear", DEFAULT_DIGITS): (0.97, 0.0),
+    ("drawn", "mlp", ALL_DIGITS): (0.97, 0.05), ("drawn", "mlp", DEFAULT_DIGITS): (0.99, 0.05),
+    ("drawn", "linear", DEFAULT_DIGITS): (0.97, 0.0),
+    ("held_out", "mlp", ALL_DIGITS): (0.96, 0.04), ("held_out", "mlp", DEFAULT_DIGITS): (0.99, 0.02),
 }
 
 
-@pytest.mark.parametrize("kind, digits", list(FLOORS))
-def test_default_models_read_drawings(kind, digits, drawn):
-    accuracy, flagged = read(kind, digits, drawn)
-    print(f"default {kind} {digits}: accuracy {accuracy:.4f} on drawings, {flagged:.1%} flagged not sure")
-    least, most = FLOORS[kind, digits]
-    assert accuracy >= least and flagged <= most
-
-
-# The same on drawings by a hand the build never learns from; issue 23 asks 96% and at most 3% "not sure" for
-# ten digits, 99% and at most 2% for 2 vs 6. The ten-digit net flags 3.6% (its threshold keeps 80% of the
-# non-digits flagged): the floor holds that, not the 3% still to reach.
-HELD_OUT_FLOORS = {("mlp", ALL_DIGITS): (0.96, 0.04), ("mlp", DEFAULT_DIGITS): (0.99, 0.02)}
-
-
-@pytest.mark.parametrize("kind, digits", list(HELD_OUT_FLOORS))
-def test_the_shipped_nets_read_a_hand_they_never_saw(kind, digits, held_out):
-    accuracy, flagged = read(kind, digits, held_out)
-    print(f"default {kind} {digits}: accuracy {accuracy:.4f} on a held-out hand, {flagged:.1%} flagged not sure")
-    least, most = HELD_OUT_FLOORS[kind, digits]
+@pytest.mark.parametrize("hand, kind, digits", list(FLOORS))
+def test_default_models_read_drawings(hand, kind, digits, request):
+    accuracy, flagged = read(kind, digits, request.getfixturevalue(hand))
+    print(f"default {kind} {digits}: accuracy {accuracy:.4f} on drawings ({hand}), {flagged:.1%} flagged not sure")
+    least, most = FLOORS[hand, kind, digits]
     assert accuracy >= least and flagged <= most
 
 
